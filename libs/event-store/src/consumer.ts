@@ -1,0 +1,209 @@
+import type { Pool, PoolClient } from 'pg';
+import { logger } from '@genaug/kernel';
+import { advanceCheckpoint, loadCheckpoint } from './checkpoints';
+import { readAllVisible } from './event-store';
+import type { EventNotifier } from './notifier';
+import type { Subscription } from './subscriptions';
+
+export type ConsumerStatus = 'starting' | 'active' | 'standby' | 'failing' | 'stopped';
+
+export interface ConsumerOptions {
+  batchSize?: number;
+  /** Polling fallback when no notification arrives. */
+  pollMs?: number;
+  /** How often a standby instance tries to take over. */
+  standbyMs?: number;
+  /** Called after each committed batch (progress bars, metrics). */
+  onBatch?: (handled: number) => void;
+  onError?: (err: Error) => void;
+}
+
+// Advisory lock keys: one per consumer name, in their own key space.
+export const consumerLockKey = (name: string) => `genaug-consumer:${name}`;
+
+/**
+ * Runs one subscription: reads the visible log after its checkpoint in (transaction id,
+ * position) order and hands batches over. Only one instance per name is active across all
+ * processes (a session advisory lock); the others stand by and take over when it goes away.
+ */
+export class Consumer {
+  status: ConsumerStatus = 'starting';
+  lastError: string | null = null;
+  readonly name: string;
+  readonly types?: string[];
+
+  private lockClient: PoolClient | null = null;
+  private running = false;
+  private wake: (() => void) | null = null;
+  // Set by a notification that arrives while a batch is running, so the next sleep is skipped.
+  private pending = false;
+  private unsubscribe: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly standbyMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly subscription: Subscription,
+    private readonly notifier: EventNotifier | null,
+    private readonly options: ConsumerOptions = {},
+  ) {
+    const s = subscription.kind === 'projection' ? subscription.projection : subscription.reactor;
+    this.name = s.name;
+    this.types = s.types;
+    this.batchSize = options.batchSize ?? 500;
+    this.pollMs = options.pollMs ?? 500;
+    this.standbyMs = options.standbyMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.notifier?.subscribe(() => {
+        this.pending = true;
+        this.wake?.();
+      }) ?? null;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+    this.status = 'stopped';
+  }
+
+  /** Handles everything visible now, then returns the number of events handled (used by rebuild and tests). */
+  async catchUp(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      let total = 0;
+      for (;;) {
+        const n = await this.handleBatch(client);
+        total += n.handled;
+        if (!n.more) return total;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      try {
+        if (!this.lockClient && !(await this.acquire())) {
+          this.status = 'standby';
+          await this.sleep(this.standbyMs);
+          continue;
+        }
+        this.pending = false;
+        const batch = await this.handleBatch(this.lockClient!);
+        this.lastError = null;
+        this.status = 'active';
+        backoff = 100;
+        if (!batch.more) await this.sleep(this.pollMs);
+      } catch (err) {
+        const e = err as Error;
+        this.lastError = e.message;
+        this.status = 'failing';
+        this.options.onError?.(e);
+        logger.error({ consumer: this.name, err: e.message }, 'consumer batch failed');
+        if (this.lockClient && isConnectionError(e)) this.releaseLock(true);
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+    this.releaseLock(false);
+  }
+
+  private async acquire(): Promise<boolean> {
+    const client = await this.pool.connect();
+    client.on('error', () => undefined);
+    try {
+      const res = await client.query('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [consumerLockKey(this.name)]);
+      if (res.rows[0].ok) {
+        this.lockClient = client;
+        return true;
+      }
+    } catch {
+      /* treated as not acquired */
+    }
+    client.release();
+    return false;
+  }
+
+  private releaseLock(broken: boolean): void {
+    const client = this.lockClient;
+    this.lockClient = null;
+    if (!client) return;
+    if (broken) {
+      client.release(true);
+      return;
+    }
+    client
+      .query('select pg_advisory_unlock(hashtextextended($1, 0))', [consumerLockKey(this.name)])
+      .catch(() => undefined)
+      .finally(() => client.release());
+  }
+
+  /** One batch: for a projection, read model and checkpoint commit together. */
+  private async handleBatch(client: PoolClient): Promise<{ handled: number; more: boolean }> {
+    const sub = this.subscription;
+    if (sub.kind === 'projection') {
+      await client.query('begin');
+      try {
+        const from = await loadCheckpoint(client, this.name);
+        const { events, position } = await readAllVisible(client, { after: from, limit: this.batchSize, types: this.types });
+        if (position.globalPosition === from.globalPosition && position.transactionId === from.transactionId) {
+          await client.query('commit');
+          return { handled: 0, more: false };
+        }
+        if (events.length) await sub.projection.apply(events, client);
+        if (!(await advanceCheckpoint(client, this.name, from, position))) {
+          await client.query('rollback');
+          return { handled: 0, more: true };
+        }
+        await client.query('commit');
+        this.options.onBatch?.(events.length);
+        return { handled: events.length, more: true };
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw err;
+      }
+    }
+    const from = await loadCheckpoint(client, this.name);
+    const { events, position } = await readAllVisible(client, { after: from, limit: this.batchSize, types: this.types });
+    if (position.globalPosition === from.globalPosition && position.transactionId === from.transactionId) {
+      return { handled: 0, more: false };
+    }
+    if (events.length) await sub.reactor.react(events);
+    await advanceCheckpoint(client, this.name, from, position);
+    this.options.onBatch?.(events.length);
+    return { handled: events.length, more: true };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pending || !this.running) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+}
+
+function isConnectionError(err: Error): boolean {
+  return /Connection terminated|ECONNRESET|connection|terminat/i.test(err.message);
+}

@@ -1,0 +1,155 @@
+import type { Pool, PoolClient } from 'pg';
+import { newUuid } from '@genaug/kernel';
+import { validateEvent } from './event-schemas';
+import {
+  WrongExpectedVersionError,
+  type ExpectedVersion,
+  type LogPosition,
+  type NewEvent,
+  type StoredEvent,
+} from './events';
+
+export interface AppendResult {
+  nextVersion: number;
+  firstPosition: number;
+  lastPosition: number;
+}
+
+export interface AppendOptions {
+  expectedVersion?: ExpectedVersion;
+  /** Run inside a caller's transaction (the append then commits with it). */
+  client?: PoolClient;
+}
+
+export interface ReadStreamOptions {
+  /** Inclusive version to start from; defaults to the first (forwards) or last (backwards). */
+  fromVersion?: number;
+  direction?: 'forwards' | 'backwards';
+  limit?: number;
+}
+
+export interface ReadAllOptions {
+  after?: LogPosition;
+  limit?: number;
+  types?: string[];
+}
+
+export interface ReadAllResult {
+  events: StoredEvent[];
+  /** Where the scan ended, also past events the type filter left out. */
+  position: LogPosition;
+}
+
+const encodeExpected = (e: ExpectedVersion): number =>
+  e === 'any' ? -1 : e === 'no_stream' ? -2 : e === 'stream_exists' ? -3 : e;
+
+const COLUMNS = `global_position, transaction_id::text as transaction_id, stream_id, stream_version, event_id, type,
+  schema_version, data, metadata, project_id, recorded_at, encode(hash, 'hex') as hash`;
+
+export function toStoredEvent(r: any): StoredEvent {
+  return {
+    globalPosition: Number(r.global_position),
+    transactionId: String(r.transaction_id),
+    streamId: r.stream_id,
+    streamVersion: Number(r.stream_version),
+    eventId: r.event_id,
+    type: r.type,
+    schemaVersion: r.schema_version,
+    data: r.data,
+    metadata: r.metadata,
+    projectId: r.project_id,
+    recordedAt: r.recorded_at,
+    hash: r.hash,
+  };
+}
+
+/** The PostgreSQL event store: append with optimistic concurrency, read streams and the global log. */
+export class EventStore {
+  constructor(readonly pool: Pool) {}
+
+  async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    for (const e of events) validateEvent(e);
+    const projectId = events.find((e) => e.metadata?.project_id)?.metadata?.project_id ?? null;
+    const payload = events.map((e) => ({
+      event_id: e.eventId ?? newUuid(),
+      type: e.type,
+      schema_version: e.schemaVersion ?? 1,
+      data: e.data,
+      metadata: e.metadata ?? {},
+    }));
+    const expected = options.expectedVersion ?? 'any';
+    const runner = options.client ?? this.pool;
+    const res = await runner.query(
+      'select ok, actual_version, next_version, first_position, last_position from genaug_append($1, $2, $3, $4)',
+      [streamId, encodeExpected(expected), JSON.stringify(payload), projectId],
+    );
+    const row = res.rows[0];
+    if (!row.ok) throw new WrongExpectedVersionError(streamId, expected, Number(row.actual_version));
+    return {
+      nextVersion: Number(row.next_version),
+      firstPosition: Number(row.first_position),
+      lastPosition: Number(row.last_position),
+    };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromVersion ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const res = await this.pool.query(
+      `select ${COLUMNS} from genaug_events where stream_id = $1 and stream_version ${backwards ? '<=' : '>='} $2
+       order by stream_version ${backwards ? 'desc' : 'asc'} limit $3`,
+      [streamId, from, options.limit ?? 1_000_000],
+    );
+    return res.rows.map(toStoredEvent);
+  }
+
+  /** The stream's current version: 0 when it has no events. */
+  async streamVersion(streamId: string): Promise<number> {
+    const res = await this.pool.query('select version from genaug_streams where stream_id = $1', [streamId]);
+    return res.rowCount ? Number(res.rows[0].version) : 0;
+  }
+
+  /**
+   * Reads the global log after a position, in (transaction id, position) order, returning only
+   * events whose transaction is older than every transaction still running: sequence values
+   * commit out of order, and this is what guarantees no event is ever skipped.
+   */
+  async readAll(options: ReadAllOptions = {}, client?: PoolClient): Promise<ReadAllResult> {
+    return readAllVisible(client ?? this.pool, options);
+  }
+}
+
+export async function readAllVisible(runner: Pool | PoolClient, options: ReadAllOptions): Promise<ReadAllResult> {
+  const after = options.after ?? { transactionId: '0', globalPosition: 0 };
+  const limit = options.limit ?? 1000;
+  const types = options.types && options.types.length ? options.types : null;
+  // The scan window is the next `limit` visible events; the type filter applies inside it, so
+  // the checkpoint moves past events the consumer does not want without loading their data.
+  const res = await runner.query(
+    `with visible as (
+       select global_position, transaction_id, type from genaug_events
+       where (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+         and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       order by transaction_id, global_position
+       limit $3
+     ), last as (
+       select transaction_id::text as last_tx, global_position as last_pos from visible
+       order by transaction_id desc, global_position desc limit 1
+     )
+     select (select last_tx from last) as last_tx, (select last_pos from last) as last_pos, e.*
+     from (select ${COLUMNS} from genaug_events
+           where global_position in (select global_position from visible where $4::text[] is null or type = any($4::text[]))
+           ) e
+     right join (select 1) one on true
+     order by e.transaction_id::xid8, e.global_position`,
+    [after.transactionId, after.globalPosition, limit, types],
+  );
+  const rows = res.rows.filter((r) => r.global_position !== null);
+  const first = res.rows[0];
+  const position =
+    first && first.last_tx !== null
+      ? { transactionId: String(first.last_tx), globalPosition: Number(first.last_pos) }
+      : after;
+  return { events: rows.map(toStoredEvent), position };
+}

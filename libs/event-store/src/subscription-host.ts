@@ -1,0 +1,165 @@
+import type { Pool } from 'pg';
+import { consumerLag, resetCheckpoint, type ConsumerLag } from './checkpoints';
+import { Consumer, consumerLockKey, type ConsumerOptions, type ConsumerStatus } from './consumer';
+import type { EventNotifier } from './notifier';
+import type { Projection, Reactor, Subscription } from './subscriptions';
+
+export interface SubscriptionState extends ConsumerLag {
+  kind: 'projection' | 'reactor';
+  status: ConsumerStatus | 'not_running';
+  lastError: string | null;
+}
+
+export interface RebuildProgress {
+  handled: number;
+  total: number;
+}
+
+/**
+ * Owns every projection and reactor of a process: creates projection tables, runs one
+ * consumer per subscription, reports their lag, and rebuilds a projection from the log.
+ */
+export class SubscriptionHost {
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly consumers = new Map<string, Consumer>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly notifier: EventNotifier | null,
+    private readonly options: ConsumerOptions = {},
+  ) {}
+
+  addProjection(projection: Projection): void {
+    this.add(projection.name, { kind: 'projection', projection });
+  }
+
+  addReactor(reactor: Reactor): void {
+    this.add(reactor.name, { kind: 'reactor', reactor });
+  }
+
+  private add(name: string, sub: Subscription): void {
+    if (this.subscriptions.has(name)) throw new Error(`subscription ${name} registered twice`);
+    this.subscriptions.set(name, sub);
+  }
+
+  names(): string[] {
+    return [...this.subscriptions.keys()];
+  }
+
+  projection(name: string): Projection | undefined {
+    const s = this.subscriptions.get(name);
+    return s?.kind === 'projection' ? s.projection : undefined;
+  }
+
+  /** Creates every projection's tables (idempotent). */
+  async setup(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      for (const sub of this.subscriptions.values()) {
+        if (sub.kind === 'projection') await sub.projection.setup(client);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Starts a consumer for each subscription (or only the named ones). */
+  start(only?: (sub: Subscription, name: string) => boolean): void {
+    for (const [name, sub] of this.subscriptions) {
+      if (this.consumers.has(name) || (only && !only(sub, name))) continue;
+      const consumer = new Consumer(this.pool, sub, this.notifier, this.options);
+      this.consumers.set(name, consumer);
+      consumer.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.consumers.values()].map((c) => c.stop()));
+    this.consumers.clear();
+  }
+
+  /** Handles everything visible now in every subscription; tests and the CLI use it. */
+  async catchUpAll(only?: string[]): Promise<void> {
+    for (const [name, sub] of this.subscriptions) {
+      if (only && !only.includes(name)) continue;
+      await new Consumer(this.pool, sub, null, this.options).catchUp();
+    }
+  }
+
+  async states(): Promise<SubscriptionState[]> {
+    const out: SubscriptionState[] = [];
+    for (const [name, sub] of this.subscriptions) {
+      const types = sub.kind === 'projection' ? sub.projection.types : sub.reactor.types;
+      const lag = await consumerLag(this.pool, name, types);
+      const consumer = this.consumers.get(name);
+      out.push({
+        ...lag,
+        kind: sub.kind,
+        status: consumer?.status ?? 'not_running',
+        lastError: consumer?.lastError ?? null,
+      });
+    }
+    return out;
+  }
+
+  /** True when every started consumer is active or standing by. */
+  allRunning(): { ok: boolean; failing: string[] } {
+    const failing = [...this.consumers.values()]
+      .filter((c) => c.status !== 'active' && c.status !== 'standby')
+      .map((c) => `${c.name}:${c.status}`);
+    return { ok: failing.length === 0, failing };
+  }
+
+  /**
+   * Drops the projection's tables, recreates them and resets its checkpoint in one
+   * transaction, then replays the log. Whoever holds the consumer's lock replays: this call
+   * when no instance is running, the active instance otherwise (progress is then watched).
+   */
+  async rebuild(name: string, onProgress?: (p: RebuildProgress) => void): Promise<RebuildProgress> {
+    const projection = this.projection(name);
+    if (!projection) throw new Error(`no projection named ${name}`);
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      for (const table of projection.tables) await client.query(`drop table if exists ${table} cascade`);
+      await projection.setup(client);
+      await resetCheckpoint(client, name);
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const total = (await consumerLag(this.pool, name, projection.types)).lagEvents;
+    let handled = 0;
+    const lockClient = await this.pool.connect();
+    try {
+      const got = (await lockClient.query('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [consumerLockKey(name)])).rows[0].ok;
+      if (got) {
+        const consumer = new Consumer(this.pool, { kind: 'projection', projection }, null, {
+          ...this.options,
+          batchSize: 2000,
+          onBatch: (n) => {
+            handled += n;
+            onProgress?.({ handled, total });
+          },
+        });
+        await consumer.catchUp();
+        await lockClient.query('select pg_advisory_unlock(hashtextextended($1, 0))', [consumerLockKey(name)]);
+      } else {
+        for (;;) {
+          const lag = await consumerLag(this.pool, name, projection.types);
+          handled = Math.max(0, total - lag.lagEvents);
+          onProgress?.({ handled, total });
+          if (lag.lagEvents === 0) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    } finally {
+      lockClient.release();
+    }
+    onProgress?.({ handled: total, total });
+    return { handled: total, total };
+  }
+}

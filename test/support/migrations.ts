@@ -1,0 +1,4 @@
+import type { Migration } from '@genaug/event-store';
+import { allMigrations as appMigrations } from '../../apps/api/src/migrations';
+
+export const allMigrations = (): Migration[] => appMigrations;
