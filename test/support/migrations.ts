@@ -1,4 +1,4 @@
 import type { Migration } from '@genaug/event-store';
-import { allMigrations as appMigrations } from '../../apps/api/src/migrations';
+import { allMigrations as appMigrations } from '../../apps/api/src/runtime/migrations';
 
 export const allMigrations = (): Migration[] => appMigrations;

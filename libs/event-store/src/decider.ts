@@ -18,6 +18,8 @@ export interface CommandResult<State, Event> {
   state: State;
   events: Event[];
   version: number;
+  /** Global position of the last appended event (0 when nothing was appended). */
+  lastPosition: number;
 }
 
 export interface HandleOptions {
@@ -47,14 +49,14 @@ export async function handleCommand<S, C, E extends DomainEvent>(
     const version = stored.length ? stored[stored.length - 1].streamVersion : 0;
     const state = fold(decider, stored.map((e) => ({ type: e.type, data: e.data }) as E));
     const events = decider.decide(command, state);
-    if (events.length === 0) return { state, events, version };
+    if (events.length === 0) return { state, events, version, lastPosition: 0 };
     try {
       const res = await store.append(
         streamId,
         events.map((e) => ({ type: e.type, data: e.data, metadata: options.metadata })),
         { expectedVersion: version === 0 ? 'no_stream' : version },
       );
-      return { state: fold(decider, events, state), events, version: res.nextVersion };
+      return { state: fold(decider, events, state), events, version: res.nextVersion, lastPosition: res.lastPosition };
     } catch (err) {
       if (err instanceof WrongExpectedVersionError && attempt < attempts) continue;
       throw err;

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { createPool } from './database';
 import { EventStore } from './event-store';
 import { EventNotifier } from './notifier';
+import { ReadYourWrites } from './read-your-writes';
 import { Sealer } from './sealing';
 import { SubscriptionHost } from './subscription-host';
 
@@ -40,8 +41,9 @@ export class EventStoreModule implements OnApplicationBootstrap, OnApplicationSh
         { provide: EventStore, useValue: new EventStore(pool) },
         { provide: Sealer, useValue: new Sealer(pool, options.masterKey, notifier) },
         { provide: SubscriptionHost, useValue: new SubscriptionHost(pool, notifier, { pollMs: options.pollMs }) },
+        { provide: ReadYourWrites, useValue: new ReadYourWrites(pool, notifier) },
       ],
-      exports: [PG_POOL, EventNotifier, EventStore, Sealer, SubscriptionHost],
+      exports: [PG_POOL, EventNotifier, EventStore, Sealer, SubscriptionHost, ReadYourWrites],
     };
   }
 

@@ -13,3 +13,4 @@ export * from './chain-verifier';
 export * from './sealing';
 export * from './decider';
 export * from './event-store.module';
+export * from './read-your-writes';

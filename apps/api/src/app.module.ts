@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { EventStoreModule } from '@genaug/event-store';
+import { ProjectsModule } from '@genaug/projects';
+import { HealthController } from './health/health.controller';
+import { allMigrations } from './runtime/migrations';
+import { APP_OPTIONS, MIGRATIONS } from './tokens';
+
+export interface AppOptions {
+  databaseUrl: string;
+  masterKey: Buffer;
+  adminKey: string;
+  roles: string[];
+}
+
+
+/** The composition root: every slice's module, wired to one event store. */
+@Module({})
+export class AppModule {
+  static register(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CqrsModule.forRoot(),
+        EventStoreModule.forRoot({
+          databaseUrl: options.databaseUrl,
+          masterKey: options.masterKey,
+          runConsumers: options.roles.includes('worker'),
+          pollMs: 250,
+        }),
+        ProjectsModule.forRoot({ rootAdminKey: options.adminKey }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_OPTIONS, useValue: options },
+        { provide: MIGRATIONS, useValue: allMigrations },
+      ],
+    };
+  }
+}

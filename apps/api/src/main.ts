@@ -1,0 +1,50 @@
+import { ConfigError, logger } from '@genaug/kernel';
+import { openRuntime } from './runtime/runtime';
+import { startServer } from './server';
+
+/** `npm start`: the whole backend in one process (GENAUG_ROLES, default api,worker). */
+async function main(): Promise<void> {
+  const runtime = await openRuntime();
+  const { config } = runtime;
+  const server = await startServer({
+    databaseUrl: runtime.databaseUrl,
+    masterKey: runtime.masterKey,
+    adminKey: runtime.adminKey,
+    roles: config.GENAUG_ROLES,
+    port: config.PORT,
+    host: config.HOST,
+    bodyLimitBytes: config.GENAUG_BODY_LIMIT_BYTES,
+  });
+  await runtime.close();
+  const adminShown = runtime.adminKeyGenerated ? runtime.adminKey : '(from GENAUG_ADMIN_KEY)';
+  const adminForCurl = runtime.adminKeyGenerated ? runtime.adminKey : '$GENAUG_ADMIN_KEY';
+  console.log(
+    [
+      '',
+      `General Augment is running at ${server.url}  (roles: ${config.GENAUG_ROLES.join(', ')})`,
+      `Database: ${runtime.database.embedded ? `embedded PostgreSQL, data in ${config.GENAUG_DATA_DIR}/` : 'DATABASE_URL'}`,
+      `Admin key: ${adminShown}`,
+      '',
+      'Create a project:',
+      `  curl -s -X POST ${server.url}/api/v1/admin/projects -H "X-Admin-Key: ${adminForCurl}" -H "Content-Type: application/json" -d '{"name":"My App"}'`,
+      'Then a project key (use the project id from above):',
+      `  curl -s -X POST ${server.url}/api/v1/admin/projects/<project_id>/keys -H "X-Admin-Key: ${adminForCurl}" -H "Content-Type: application/json" -d '{"scopes":["responses"],"environment":"development"}'`,
+      'And a turn:',
+      `  curl -s ${server.url}/v1/responses -H "Authorization: Bearer <project key>" -H "Content-Type: application/json" -d '{"model":"balanced","user":"app-user-123","input":"Hello"}'`,
+      '',
+    ].join('\n'),
+  );
+  const stop = async () => {
+    await server.close();
+    await runtime.database.embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else logger.fatal({ err: (err as Error).message, stack: (err as Error).stack }, 'failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppErrorFilter, contextOf } from '@genaug/kernel';
+import { AppModule, type AppOptions } from './app.module';
+
+export interface ServerOptions extends AppOptions {
+  port: number;
+  host: string;
+  bodyLimitBytes: number;
+}
+
+export interface RunningServer {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the Nest app on Fastify with our error shape and request ids, and listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
+    logger: ['error', 'warn'],
+    bodyParser: true,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  // Every response carries the request id: generated when the client sent none.
+  fastify.addHook('onRequest', async (req: any, reply: any) => {
+    reply.header('X-Request-ID', contextOf(req).requestId);
+  });
+  app.useGlobalFilters(new AppErrorFilter());
+  app.enableShutdownHooks();
+  await app.listen(options.port, options.host);
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
+  return { app, url: `http://${shownHost}:${port}`, close: () => app.close() };
+}
