@@ -1,21 +1,25 @@
 import type { TokenCounts } from './response-object';
 
 /**
- * What a model stream tells the response sequencer, whatever the provider. A stream ends
- * with exactly one of `completed`, `incomplete` or `failed`. A turn that calls the model
- * several times (hosted tools in between) pushes each call's deltas and one terminal event
- * carrying the summed usage.
+ * What a model stream tells the response sequencer. The names and fields are those of the
+ * model providers' stream (libs/models), so a provider stream feeds the sequencer as is;
+ * `failed` is added for failures reported rather than thrown.
+ *
+ * A stream ends with one `completed` or `failed`. A turn that calls the model several times
+ * (hosted tools in between) pushes each call's deltas and one final `completed` with the
+ * summed usage.
  */
 export type ModelStreamEvent =
-  | { type: 'text_delta'; delta: string }
-  | { type: 'function_call_started'; callId: string; name: string }
-  | { type: 'function_call_arguments_delta'; callId: string; delta: string }
+  | { type: 'text.delta'; delta: string }
+  | { type: 'function_call.started'; callId: string; name: string }
+  | { type: 'function_call.arguments.delta'; callId: string; delta: string }
   /** `arguments`, when given, is the complete final JSON string. */
-  | { type: 'function_call_done'; callId: string; arguments?: string }
-  | { type: 'completed'; usage?: TokenCounts }
-  /** The model stopped early, e.g. reason `max_output_tokens` or `content_filter`. */
-  | { type: 'incomplete'; reason: string; usage?: TokenCounts }
+  | { type: 'function_call.done'; callId: string; name?: string; arguments?: string }
+  /** `length` and `content_filter` end the response as incomplete. */
+  | { type: 'completed'; usage?: TokenCounts; finishReason?: FinishReason }
   | { type: 'failed'; error: ModelFailure };
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
 export interface ModelFailure {
   /** Stable machine code, e.g. `model_error`, `upstream_timeout`. */
@@ -23,4 +27,11 @@ export interface ModelFailure {
   message: string;
   /** Error category for the stream's `error` event; defaults to `server_error`. */
   type?: string;
+}
+
+/** Why a response stopped short, in the specification's `incomplete_details.reason` words. */
+export function incompleteReasonOf(finishReason: FinishReason | undefined): string | null {
+  if (finishReason === 'length') return 'max_output_tokens';
+  if (finishReason === 'content_filter') return 'content_filter';
+  return null;
 }

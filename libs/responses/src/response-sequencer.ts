@@ -1,6 +1,6 @@
 import { AppError, newId, systemClock, type Clock } from '@genaug/kernel';
 import type { CreateResponseRequest } from './create-response.request';
-import type { ModelFailure, ModelStreamEvent } from './model-events';
+import { incompleteReasonOf, type ModelFailure, type ModelStreamEvent } from './model-events';
 import {
   buildResponse,
   type FunctionCallItem,
@@ -92,29 +92,26 @@ export class ResponseSequencer {
     if (this.finished) throw new Error(`The response already ended (${this.status}); got ${event.type}`);
     const out = this.start();
     switch (event.type) {
-      case 'text_delta':
+      case 'text.delta':
         if (event.delta) out.push(...this.textDelta(event.delta));
         break;
-      case 'function_call_started':
+      case 'function_call.started':
         out.push(...this.closeMessage('completed'), ...this.openCall(event.callId, event.name));
         break;
-      case 'function_call_arguments_delta':
+      case 'function_call.arguments.delta':
         out.push(...this.argumentsDelta(event.callId, event.delta));
         break;
-      case 'function_call_done':
+      case 'function_call.done':
         out.push(...this.closeCall(this.call(event.callId), 'completed', event.arguments));
         break;
-      case 'completed':
-        out.push(...this.closeAll('completed'));
-        this.finish('completed', event.usage);
-        out.push(this.emit({ type: 'response.completed', response: this.response }));
+      case 'completed': {
+        const incomplete = incompleteReasonOf(event.finishReason);
+        out.push(...this.closeAll(incomplete ? 'incomplete' : 'completed'));
+        this.incompleteReason = incomplete;
+        this.finish(incomplete ? 'incomplete' : 'completed', event.usage);
+        out.push(this.emit({ type: incomplete ? 'response.incomplete' : 'response.completed', response: this.response }));
         break;
-      case 'incomplete':
-        out.push(...this.closeAll('incomplete'));
-        this.incompleteReason = event.reason;
-        this.finish('incomplete', event.usage);
-        out.push(this.emit({ type: 'response.incomplete', response: this.response }));
-        break;
+      }
       case 'failed':
         out.push(...this.fail(event.error));
         break;

@@ -5,7 +5,11 @@ import {
   type ModelStreamEvent,
   type ResponseStreamEvent,
 } from '@genaug/responses';
+import type { ModelStreamEvent as ProviderStreamEvent } from '@genaug/models';
 import { specFunctionCall, specItem, specMessage, specResponse } from './spec-shapes';
+
+// A provider's stream feeds the sequencer without an adapter (checked by `npm run typecheck`).
+export const providerEventsFit = (event: ProviderStreamEvent): ModelStreamEvent => event;
 
 const request = parseCreateResponseRequest({ model: 'balanced', input: 'Count to three', user: 'app-user-1' });
 
@@ -42,9 +46,9 @@ describe('ResponseSequencer', () => {
     const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
     const seq = sequencer(clock);
     const model = (async function* (): AsyncGenerator<ModelStreamEvent> {
-      yield { type: 'text_delta', delta: 'one, ' };
-      yield { type: 'text_delta', delta: 'two, ' };
-      yield { type: 'text_delta', delta: 'three' };
+      yield { type: 'text.delta', delta: 'one, ' };
+      yield { type: 'text.delta', delta: 'two, ' };
+      yield { type: 'text.delta', delta: 'three' };
       clock.advance(2000);
       yield { type: 'completed', usage: { inputTokens: 10, outputTokens: 3 } };
     })();
@@ -108,10 +112,10 @@ describe('ResponseSequencer', () => {
     const events = await collect(
       sequencer().run(
         from([
-          { type: 'function_call_started', callId: 'call_a', name: 'get_weather' },
-          { type: 'function_call_arguments_delta', callId: 'call_a', delta: '{"location":' },
-          { type: 'function_call_arguments_delta', callId: 'call_a', delta: '"Oslo"}' },
-          { type: 'function_call_done', callId: 'call_a' },
+          { type: 'function_call.started', callId: 'call_a', name: 'get_weather' },
+          { type: 'function_call.arguments.delta', callId: 'call_a', delta: '{"location":' },
+          { type: 'function_call.arguments.delta', callId: 'call_a', delta: '"Oslo"}' },
+          { type: 'function_call.done', callId: 'call_a' },
           { type: 'completed', usage: { inputTokens: 20, outputTokens: 8 } },
         ]),
       ),
@@ -145,10 +149,10 @@ describe('ResponseSequencer', () => {
     const events = await collect(
       sequencer().run(
         from([
-          { type: 'text_delta', delta: 'Let me check.' },
-          { type: 'function_call_started', callId: 'call_a', name: 'lookup' },
+          { type: 'text.delta', delta: 'Let me check.' },
+          { type: 'function_call.started', callId: 'call_a', name: 'lookup' },
           // Arguments that arrive whole still produce one delta, which clients look for.
-          { type: 'function_call_done', callId: 'call_a', arguments: '{"id":7}' },
+          { type: 'function_call.done', callId: 'call_a', arguments: '{"id":7}' },
           { type: 'completed' },
         ]),
       ),
@@ -176,25 +180,25 @@ describe('ResponseSequencer', () => {
   it('adds server-produced items whole and keeps sequencing across model calls', () => {
     const seq = sequencer();
     const events = [
-      ...seq.push({ type: 'function_call_started', callId: 'call_a', name: 'lookup' }),
-      ...seq.push({ type: 'function_call_done', callId: 'call_a', arguments: '{}' }),
+      ...seq.push({ type: 'function_call.started', callId: 'call_a', name: 'lookup' }),
+      ...seq.push({ type: 'function_call.done', callId: 'call_a', arguments: '{}' }),
       ...seq.addOutputItem({ type: 'function_call_output', id: 'fco_1', call_id: 'call_a', output: '{"found":true}', status: 'completed' }),
-      ...seq.push({ type: 'text_delta', delta: 'Found it.' }),
+      ...seq.push({ type: 'text.delta', delta: 'Found it.' }),
       ...seq.push({ type: 'completed', usage: { inputTokens: 30, outputTokens: 9 } }),
     ];
     expectWellFormed(events);
     expect(events.map((e) => e.type).slice(6, 8)).toEqual(['response.output_item.added', 'response.output_item.done']);
     expect(seq.response.output.map((i) => i.type)).toEqual(['function_call', 'function_call_output', 'message']);
-    expect(() => seq.push({ type: 'text_delta', delta: 'late' })).toThrow(/already ended/);
+    expect(() => seq.push({ type: 'text.delta', delta: 'late' })).toThrow(/already ended/);
   });
 
   it('ends a failed model call with error then response.failed', async () => {
     const events = await collect(
       sequencer().run(
         from([
-          { type: 'text_delta', delta: 'Partial' },
+          { type: 'text.delta', delta: 'Partial' },
           { type: 'failed', error: { code: 'upstream_timeout', message: 'The model provider timed out', type: 'model_error' } },
-          { type: 'text_delta', delta: 'ignored' },
+          { type: 'text.delta', delta: 'ignored' },
         ]),
       ),
     );
@@ -230,7 +234,7 @@ describe('ResponseSequencer', () => {
 
     const theirs = sequencer();
     const cause = new Error('socket hang up at 10.0.0.5');
-    const fromCrash = await collect(theirs.run(from([{ type: 'text_delta', delta: 'x' }], cause)));
+    const fromCrash = await collect(theirs.run(from([{ type: 'text.delta', delta: 'x' }], cause)));
     expectWellFormed(fromCrash);
     expect(byType(fromCrash, 'error')[0].error).toMatchObject({ code: 'model_error', message: 'The model failed while generating the response' });
     expect(theirs.failureCause).toBe(cause);
@@ -238,7 +242,7 @@ describe('ResponseSequencer', () => {
   });
 
   it('fails a model stream that stops without a terminal event', async () => {
-    const events = await collect(sequencer().run(from([{ type: 'text_delta', delta: 'x' }])));
+    const events = await collect(sequencer().run(from([{ type: 'text.delta', delta: 'x' }])));
     expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'response.failed']);
     expect(byType(events, 'response.failed')[0].response.error).toMatchObject({ code: 'model_error' });
   });
@@ -247,8 +251,8 @@ describe('ResponseSequencer', () => {
     const events = await collect(
       sequencer().run(
         from([
-          { type: 'text_delta', delta: 'A very long' },
-          { type: 'incomplete', reason: 'max_output_tokens', usage: { inputTokens: 5, outputTokens: 16 } },
+          { type: 'text.delta', delta: 'A very long' },
+          { type: 'completed', finishReason: 'length', usage: { inputTokens: 5, outputTokens: 16 } },
         ]),
       ),
     );
@@ -268,16 +272,27 @@ describe('ResponseSequencer', () => {
     });
   });
 
+  it.each([
+    ['content_filter', 'response.incomplete', 'content_filter'],
+    ['tool_calls', 'response.completed', null],
+    ['stop', 'response.completed', null],
+  ] as const)('maps finish reason %s to %s', (finishReason, terminal, reason) => {
+    const seq = sequencer();
+    const events = [...seq.push({ type: 'text.delta', delta: 'x' }), ...seq.push({ type: 'completed', finishReason })];
+    expect(events.at(-1)?.type).toBe(terminal);
+    expect(seq.response.incomplete_details).toEqual(reason ? { reason } : null);
+  });
+
   it('never changes an event after emitting it', () => {
     const seq = sequencer();
-    const added = seq.push({ type: 'text_delta', delta: 'a' });
+    const added = seq.push({ type: 'text.delta', delta: 'a' });
     const snapshot = JSON.stringify(added);
-    seq.push({ type: 'text_delta', delta: 'b' });
+    seq.push({ type: 'text.delta', delta: 'b' });
     seq.push({ type: 'completed' });
     expect(JSON.stringify(added)).toBe(snapshot);
   });
 
   it('refuses arguments for a call that was never started', () => {
-    expect(() => sequencer().push({ type: 'function_call_arguments_delta', callId: 'nope', delta: '{}' })).toThrow(/not started/);
+    expect(() => sequencer().push({ type: 'function_call.arguments.delta', callId: 'nope', delta: '{}' })).toThrow(/not started/);
   });
 });

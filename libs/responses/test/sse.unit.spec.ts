@@ -19,8 +19,8 @@ describe('SSE encoding', () => {
     const request = parseCreateResponseRequest({ model: 'simple', input: 'hi' });
     const seq = new ResponseSequencer({ request, responseId: 'resp_x' });
     const events = [
-      ...seq.push({ type: 'text_delta', delta: 'Hel' }),
-      ...seq.push({ type: 'text_delta', delta: 'lo\r\n\u2028!' }),
+      ...seq.push({ type: 'text.delta', delta: 'Hel' }),
+      ...seq.push({ type: 'text.delta', delta: 'lo\r\n\u2028!' }),
       ...seq.push({ type: 'completed', usage: { inputTokens: 1, outputTokens: 2 } }),
     ];
     const body = events.map(encodeSseEvent).join('') + SSE_KEEP_ALIVE + SSE_DONE;
