@@ -1,0 +1,16 @@
+export * from './model-request';
+export * from './model-stream';
+export * from './model-provider';
+export { LocalProvider } from './local/local.provider';
+export { estimateTokens, estimateInputTokens } from './local/token-estimate';
+export { OpenAIProvider, type OpenAIProviderConfig } from './openai/openai.provider';
+export { AnthropicProvider, type AnthropicProviderConfig } from './anthropic/anthropic.provider';
+export * from './pricing/prices';
+export * from './settings/model-settings';
+export * from './settings/model-env';
+export * from './settings/effective-settings';
+export * from './routing/model-attempt';
+export * from './routing/model-route';
+export { backoffDelayMs, type BackoffPolicy } from './routing/backoff';
+export * from './routing/model-router';
+export * from './models.module';

@@ -1,0 +1,31 @@
+import { AppError } from '@genaug/kernel';
+import type { ModelUsage } from '../model-stream';
+
+/** One try of one model, as a ModelCalled event records it. */
+export interface ModelAttempt {
+  /** The provider's name in the project's settings, e.g. "openai". */
+  provider: string;
+  model: string;
+  startedAt: string;
+  latencyMs: number;
+  outcome: 'ok' | 'error' | 'timeout';
+  /** Tokens the upstream reported; only for answered attempts. */
+  usage?: ModelUsage;
+  costUsd: number;
+  /** Why it failed, e.g. "429 Rate limit reached"; never a key or the conversation. */
+  error?: string;
+  /** The upstream's HTTP status, when it answered with an error. */
+  status?: number;
+}
+
+/** Every model failed: 504 when the last one timed out, 502 otherwise. */
+export class ModelCallFailed extends AppError {
+  constructor(
+    readonly attempts: readonly ModelAttempt[],
+    timedOut: boolean,
+    message: string,
+  ) {
+    super(timedOut ? 504 : 502, timedOut ? 'upstream_timeout' : 'upstream_error', message);
+    this.name = 'ModelCallFailed';
+  }
+}
