@@ -1,3 +1,8 @@
+const fs = require('fs');
+
 module.exports = async () => {
-  if (globalThis.__GENAUG_PG__) await globalThis.__GENAUG_PG__.stop();
+  const started = globalThis.__GENAUG_PG__;
+  if (!started) return;
+  await started.db.stop();
+  fs.rmSync(started.dir, { recursive: true, force: true });
 };

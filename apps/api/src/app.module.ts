@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventStoreModule } from '@genaug/event-store';
+import { MemoryModule } from '@genaug/memory';
 import { ProjectsModule } from '@genaug/projects';
+import { TurnsModule } from '@genaug/turns';
 import { HealthController } from './health/health.controller';
 import { allMigrations } from './runtime/migrations';
 import { APP_OPTIONS, MIGRATIONS } from './tokens';
@@ -29,6 +31,8 @@ export class AppModule {
           pollMs: 250,
         }),
         ProjectsModule.forRoot({ rootAdminKey: options.adminKey }),
+        MemoryModule,
+        TurnsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelSettingsSchema } from '@genaug/models';
 
 /**
  * A project's settings. Each section belongs to the slice that reads it; unknown sections
@@ -18,10 +19,8 @@ export const projectSettingsSchema = z
         }
       }, 'must be an IANA time zone such as UTC or Europe/Paris')
       .default('UTC'),
-    /** Model tiers, providers and prices (see libs/models). */
-    models: z.record(z.string(), z.unknown()).optional(),
-    /** Which provider model names a request may name directly, besides the tiers. */
-    allowed_models: z.array(z.string().min(1)).optional(),
+    /** Model tiers (ordered fallbacks), models a request may name, providers and prices (see libs/models). */
+    models: modelSettingsSchema.optional(),
     /** Rate limits, plan limits, budgets and the billing webhook (see libs/governance). */
     governance: z.record(z.string(), z.unknown()).optional(),
     /** Memory in turns (see libs/memory). */

@@ -16,7 +16,13 @@ export type ModelStreamEvent =
   /** `arguments`, when given, is the complete final JSON string. */
   | { type: 'function_call.done'; callId: string; name?: string; arguments?: string }
   /** `length` and `content_filter` end the response as incomplete. */
-  | { type: 'completed'; usage?: TokenCounts; finishReason?: FinishReason }
+  | {
+      type: 'completed';
+      usage?: TokenCounts;
+      finishReason?: FinishReason;
+      /** Ends the response incomplete for a reason of the server's own (e.g. structured output that never validated). */
+      incompleteReason?: string;
+    }
   | { type: 'failed'; error: ModelFailure };
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';

@@ -105,7 +105,7 @@ export class ResponseSequencer {
         out.push(...this.closeCall(this.call(event.callId), 'completed', event.arguments));
         break;
       case 'completed': {
-        const incomplete = incompleteReasonOf(event.finishReason);
+        const incomplete = event.incompleteReason ?? incompleteReasonOf(event.finishReason);
         out.push(...this.closeAll(incomplete ? 'incomplete' : 'completed'));
         this.incompleteReason = incomplete;
         this.finish(incomplete ? 'incomplete' : 'completed', event.usage);

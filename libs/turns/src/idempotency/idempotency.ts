@@ -1,0 +1,73 @@
+import { createHash } from 'crypto';
+import { z } from 'zod';
+import { AppError } from '@genaug/kernel';
+import { EventStore, registerEvents, WrongExpectedVersionError } from '@genaug/event-store';
+
+// X-Idempotency-Key, scoped to the project: the first request claims the key by appending to
+// the key's own stream with expected version "no stream"; concurrent retries lose that append
+// and answer from the winner's response. No lock is taken anywhere.
+
+const idempotencyKeyClaimed = z.object({
+  response_id: z.string(),
+  request_hash: z.string(),
+  claimed_at: z.string(),
+});
+registerEvents({ IdempotencyKeyClaimed: idempotencyKeyClaimed });
+
+/** Keys are kept at least this long; after it, the same key starts a new turn. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+const keyStream = (projectId: string, key: string) =>
+  `idempotency-${projectId}-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+
+/** The request body's fingerprint: the same key with a different body is refused. */
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(stableJson(body)).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as any)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export type Claim = { won: true } | { won: false; responseId: string };
+
+export async function claimIdempotencyKey(
+  store: EventStore,
+  input: { projectId: string; key: string; hash: string; responseId: string; now: Date; actor: string; correlationId: string },
+): Promise<Claim> {
+  if (input.key.length > 256) throw new AppError(400, 'invalid_request', 'X-Idempotency-Key must be at most 256 characters', { param: 'X-Idempotency-Key' });
+  const stream = keyStream(input.projectId, input.key);
+  const event = {
+    type: 'IdempotencyKeyClaimed',
+    data: { response_id: input.responseId, request_hash: input.hash, claimed_at: input.now.toISOString() },
+    metadata: { project_id: input.projectId, actor: input.actor, correlation_id: input.correlationId },
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [last] = await store.readStream(stream, { direction: 'backwards', limit: 1 });
+    if (last) {
+      const claimedAt = Date.parse(last.data.claimed_at);
+      if (input.now.getTime() - claimedAt < IDEMPOTENCY_TTL_MS) {
+        if (last.data.request_hash !== input.hash) {
+          throw new AppError(422, 'idempotency_key_reused', 'This X-Idempotency-Key was used with a different request body', {
+            param: 'X-Idempotency-Key',
+          });
+        }
+        return { won: false, responseId: last.data.response_id };
+      }
+    }
+    try {
+      await store.append(stream, [event], { expectedVersion: last ? last.streamVersion : 'no_stream' });
+      return { won: true };
+    } catch (err) {
+      if (!(err instanceof WrongExpectedVersionError)) throw err;
+    }
+  }
+  throw new AppError(409, 'idempotency_in_progress', 'A request with this X-Idempotency-Key is in progress', { headers: { 'Retry-After': '1' } });
+}

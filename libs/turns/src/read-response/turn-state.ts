@@ -1,0 +1,43 @@
+import type { StoredEvent } from '@genaug/event-store';
+import type { ModelCalledData, TurnCompletedData, TurnFailedData, TurnRequestedData } from '../turn.events';
+
+/** A turn's stream folded: what GET /v1/responses/{id} and idempotent retries answer from. */
+export interface TurnState {
+  projectId: string;
+  requested: TurnRequestedData;
+  createdAt: Date;
+  requestId: string;
+  traceId: string;
+  started: number;
+  modelCalls: ModelCalledData[];
+  completed: TurnCompletedData | null;
+  failed: TurnFailedData | null;
+  version: number;
+}
+
+export function foldTurn(events: StoredEvent[]): TurnState | null {
+  const first = events[0];
+  if (!first || first.type !== 'TurnRequested') return null;
+  const state: TurnState = {
+    projectId: first.metadata.project_id!,
+    requested: first.data,
+    createdAt: first.recordedAt,
+    requestId: first.data.request_id,
+    traceId: first.data.trace_id,
+    started: 0,
+    modelCalls: [],
+    completed: null,
+    failed: null,
+    version: 0,
+  };
+  for (const e of events) {
+    state.version = e.streamVersion;
+    if (e.type === 'TurnStarted') state.started = e.data.attempt;
+    else if (e.type === 'ModelCalled') state.modelCalls.push(e.data);
+    else if (e.type === 'TurnCompleted') state.completed = e.data;
+    else if (e.type === 'TurnFailed') state.failed = e.data;
+  }
+  return state;
+}
+
+export const turnEnded = (s: TurnState): boolean => !!(s.completed || s.failed);

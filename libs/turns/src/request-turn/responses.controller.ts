@@ -1,0 +1,115 @@
+import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { AppError, contextOf, systemClock } from '@genaug/kernel';
+import { EventStore } from '@genaug/event-store';
+import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
+import { parseCreateResponseRequest, type CreateResponseRequest, type ResponseStreamEvent } from '@genaug/responses';
+import { claimIdempotencyKey, requestHash } from '../idempotency/idempotency';
+import { TurnReader } from '../read-response/turn-reader';
+import { replayStream } from './replay';
+import { SseWriter } from './sse-writer';
+import { TurnPlanner } from './turn-planner';
+import { TurnRunner, type TurnOutcome } from './turn-runner';
+
+/** How long an idempotent retry waits for the first request's turn before a 409. */
+const IDEMPOTENT_WAIT_MS = 30_000;
+
+@Controller('v1/responses')
+@UseGuards(ProjectKeyGuard)
+export class ResponsesController {
+  constructor(
+    private readonly planner: TurnPlanner,
+    private readonly runner: TurnRunner,
+    private readonly reader: TurnReader,
+    private readonly store: EventStore,
+  ) {}
+
+  @Post()
+  async create(@CurrentCaller() caller: Caller, @Body() body: unknown, @Req() req: any, @Res() reply: any): Promise<void> {
+    if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
+    const ctx = contextOf(req);
+    const request = parseCreateResponseRequest(body);
+    const plan = await this.planner.plan(caller, request, ctx);
+
+    if (ctx.idempotencyKey) {
+      const claim = await claimIdempotencyKey(this.store, {
+        projectId: caller.projectId,
+        key: ctx.idempotencyKey,
+        hash: requestHash(body),
+        responseId: plan.responseId,
+        now: systemClock.now(),
+        actor: plan.actor,
+        correlationId: ctx.requestId,
+      });
+      if (!claim.won) return this.answerRetry(caller.projectId, claim.responseId, request, reply);
+    }
+
+    if (request.background) {
+      await this.runner.record(plan, false);
+      const state = await this.reader.load(caller.projectId, plan.responseId);
+      reply.status(200).send(await this.reader.toResponse(state));
+      return;
+    }
+
+    const version = await this.runner.record(plan, true);
+    const turn = this.runner.execute(plan, version);
+    if (request.stream) {
+      reply.hijack();
+      const sse = new SseWriter(reply.raw, { 'x-request-id': ctx.requestId });
+      // The turn runs to the end whether or not the client is still there.
+      for (let r = await turn.next(); !r.done; r = await turn.next()) sse.event(r.value);
+      sse.end();
+      return;
+    }
+    let r = await turn.next();
+    while (!r.done) r = await turn.next();
+    this.send(reply, r.value);
+  }
+
+  @Get(':response_id')
+  async get(@CurrentCaller() caller: Caller, @Param('response_id') id: string) {
+    if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
+    return this.reader.response(caller.projectId, id);
+  }
+
+  private send(reply: any, outcome: TurnOutcome): void {
+    if (outcome.failure) {
+      const err = new AppError(outcome.httpStatus, outcome.failure.code, outcome.failure.message, {
+        details: { response: outcome.response },
+      });
+      reply.status(err.status).send(err.toBody());
+      return;
+    }
+    reply.status(200).send(outcome.response);
+  }
+
+  /** A retry with the same key and body: the first request's response, without a new model call. */
+  private async answerRetry(projectId: string, responseId: string, request: CreateResponseRequest, reply: any): Promise<void> {
+    const state = await this.reader.waitForEnd(projectId, responseId, request.background ? 0 : IDEMPOTENT_WAIT_MS);
+    if (!state) {
+      if (request.background) {
+        const queued = await this.reader.load(projectId, responseId).catch(() => null);
+        if (queued) {
+          reply.status(200).send(await this.reader.toResponse(queued));
+          return;
+        }
+      }
+      throw new AppError(409, 'idempotency_in_progress', 'The first request with this X-Idempotency-Key is still running', {
+        headers: { 'Retry-After': '2' },
+      });
+    }
+    const response = await this.reader.toResponse(state);
+    if (request.stream) {
+      reply.hijack();
+      const sse = new SseWriter(reply.raw, {});
+      for (const event of replayStream(request, response) as Iterable<ResponseStreamEvent>) sse.event(event);
+      sse.end();
+      return;
+    }
+    if (state.failed) {
+      const err = new AppError(state.failed.status_code, state.failed.error.code, state.failed.error.message, { details: { response } });
+      reply.status(err.status).send(err.toBody());
+      return;
+    }
+    reply.status(200).send(response);
+  }
+}

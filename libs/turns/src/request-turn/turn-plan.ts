@@ -1,0 +1,37 @@
+import type { RequestContext } from '@genaug/kernel';
+import type { ProjectSettings } from '@genaug/projects';
+import type { CreateResponseRequest } from '@genaug/responses';
+import type { ContextItem } from './model-messages';
+
+/** Everything decided about a turn before the model is called. */
+export interface TurnPlan {
+  responseId: string;
+  projectId: string;
+  settings: ProjectSettings;
+  request: CreateResponseRequest;
+  instructions: string | null;
+  /** This request's input items. */
+  input: ContextItem[];
+  /** History (previous response or conversation) followed by the input: what the model sees. */
+  context: ContextItem[];
+  /** Facts about the user recalled from memory, given to the model as a system message. */
+  memory: { ids: string[]; text: string | null };
+  /** The sealing subject and the user the turn belongs to. */
+  user: string;
+  anonymousUser: boolean;
+  keyId: string;
+  actor: string;
+  ctx: RequestContext;
+  idempotencyKey: string | null;
+  conversationId: string | null;
+  /** The project's day the turn counts towards (its time zone). */
+  day: string;
+}
+
+export const featureOf = (plan: Pick<TurnPlan, 'request'>) => plan.request.metadata?.feature ?? null;
+export const sourceOf = (plan: Pick<TurnPlan, 'request'>) => plan.request.metadata?.source ?? 'api';
+
+export function projectDay(at: Date, timeZone: string): string {
+  // en-CA formats dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, badRequest, newId, systemClock, type RequestContext } from '@genaug/kernel';
+import { ModelRouter } from '@genaug/models';
+import { actorOf, ProjectDirectory, type Caller, type ProjectSettings } from '@genaug/projects';
+import { inputItems, type CreateResponseRequest } from '@genaug/responses';
+import { ConversationStore } from '../conversations/conversation-store';
+import { TurnReader } from '../read-response/turn-reader';
+import { ANONYMOUS_USER } from '../turn.events';
+import { outputAsContext, type ContextItem } from './model-messages';
+import { schemaProblem } from './structured-output';
+import { projectDay, type TurnPlan } from './turn-plan';
+
+/**
+ * Decides everything about a turn before any event is written: the model is allowed, the
+ * schema compiles, the history (previous response or conversation) belongs to the project.
+ */
+@Injectable()
+export class TurnPlanner {
+  private settingsCache = new Map<string, { settings: ProjectSettings; at: number }>();
+
+  constructor(
+    private readonly directory: ProjectDirectory,
+    private readonly router: ModelRouter,
+    private readonly reader: TurnReader,
+    private readonly conversations: ConversationStore,
+  ) {}
+
+  async plan(caller: Caller & { kind: 'project_key' }, request: CreateResponseRequest, ctx: RequestContext): Promise<TurnPlan> {
+    const projectId = caller.projectId;
+    const settings = await this.settings(projectId);
+    this.check(request);
+    this.router.resolve(request.model, settings.models);
+
+    let history: ContextItem[] = [];
+    if (request.previous_response_id) {
+      const previous = await this.reader.load(projectId, request.previous_response_id).catch(() => {
+        throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
+      });
+      const context = await this.reader.context(previous);
+      history = [...context, ...outputAsContext(await this.reader.output(previous))];
+    }
+    const conversationId = request.conversation?.id ?? null;
+    if (conversationId) history = await this.conversations.items(projectId, conversationId);
+
+    const input = inputItems(request) as ContextItem[];
+    const user = request.user ?? ANONYMOUS_USER;
+    return {
+      responseId: newId('resp'),
+      projectId,
+      settings,
+      request,
+      instructions: request.instructions ?? null,
+      input,
+      context: [...history, ...input],
+      memory: { ids: [], text: null },
+      user,
+      anonymousUser: !request.user,
+      keyId: caller.keyId,
+      actor: actorOf(caller),
+      ctx,
+      idempotencyKey: ctx.idempotencyKey,
+      conversationId,
+      day: projectDay(ctx.receivedAt ?? systemClock.now(), settings.timezone ?? 'UTC'),
+    };
+  }
+
+  private check(request: CreateResponseRequest): void {
+    if (request.previous_response_id && request.conversation) {
+      throw badRequest('conversation', 'Send either previous_response_id or conversation, not both');
+    }
+    const format = request.text?.format;
+    if (format?.type === 'json_schema') {
+      const problem = schemaProblem(format.schema);
+      if (problem) throw badRequest('text.format.schema', `Invalid JSON schema: ${problem}`);
+    }
+    const choice = request.tool_choice;
+    if (choice && typeof choice === 'object' && choice.type === 'function' && !(request.tools ?? []).some((t) => t.name === choice.name)) {
+      throw badRequest('tool_choice', `tool_choice names '${choice.name}', which is not in tools`);
+    }
+    if (choice === 'required' && !(request.tools ?? []).length) throw badRequest('tool_choice', "tool_choice 'required' needs at least one tool");
+  }
+
+  /** Project settings, cached briefly: they are read on every turn and change rarely. */
+  async settings(projectId: string): Promise<ProjectSettings> {
+    const hit = this.settingsCache.get(projectId);
+    if (hit && Date.now() - hit.at < 2000) return hit.settings;
+    const project = await this.directory.find(projectId);
+    if (!project) throw new AppError(404, 'not_found', 'Project not found');
+    this.settingsCache.set(projectId, { settings: project.settings, at: Date.now() });
+    return project.settings;
+  }
+}

@@ -1,0 +1,350 @@
+import { Injectable } from '@nestjs/common';
+import { newId, systemClock } from '@genaug/kernel';
+import { EventStore, Sealer, type EventMetadata, type NewEvent } from '@genaug/event-store';
+import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, type ModelRequest, type ModelUsage } from '@genaug/models';
+import {
+  ResponseSequencer,
+  type FunctionCallItem,
+  type ModelStreamEvent,
+  type ResponseObject,
+  type ResponseStreamEvent,
+  type TokenCounts,
+} from '@genaug/responses';
+import { ConversationStore } from '../conversations/conversation-store';
+import { responseMetadata } from '../read-response/turn-reader';
+import { turnStream, type TokenUsage } from '../turn.events';
+import { messageCount, outputAsContext, toModelMessages } from './model-messages';
+import { repairInstruction, validateStructuredOutput } from './structured-output';
+import { featureOf, sourceOf, type TurnPlan } from './turn-plan';
+
+const toCounts = (u: ModelUsage): TokenCounts => ({
+  inputTokens: u.inputTokens,
+  outputTokens: u.outputTokens,
+  cachedTokens: u.cachedTokens ?? 0,
+  reasoningTokens: u.reasoningTokens ?? 0,
+});
+const toTokenUsage = (u: TokenCounts | null): TokenUsage => ({
+  input_tokens: u?.inputTokens ?? 0,
+  output_tokens: u?.outputTokens ?? 0,
+  cached_tokens: u?.cachedTokens ?? 0,
+  reasoning_tokens: u?.reasoningTokens ?? 0,
+});
+const addUsage = (a: TokenCounts | null, b: ModelUsage): TokenCounts => ({
+  inputTokens: (a?.inputTokens ?? 0) + b.inputTokens,
+  outputTokens: (a?.outputTokens ?? 0) + b.outputTokens,
+  cachedTokens: (a?.cachedTokens ?? 0) + (b.cachedTokens ?? 0),
+  reasoningTokens: (a?.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0),
+});
+
+/** The finished turn, as the caller answers it. */
+export interface TurnOutcome {
+  response: ResponseObject;
+  /** HTTP status for a non-streaming answer: 200, or 502/504 when every model failed. */
+  httpStatus: number;
+  failure: { code: string; message: string; type: string } | null;
+}
+
+/**
+ * Runs a recorded turn: calls the model through the router, turns its stream into the
+ * specification's events (yielded as they happen, for SSE), and records the outcome —
+ * every model call, function calls, completion or failure, usage — in one append before
+ * the caller answers.
+ */
+@Injectable()
+export class TurnRunner {
+  constructor(
+    private readonly store: EventStore,
+    private readonly sealer: Sealer,
+    private readonly router: ModelRouter,
+    private readonly conversations: ConversationStore,
+  ) {}
+
+  /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
+  async record(plan: TurnPlan, startNow: boolean): Promise<number> {
+    const { request } = plan;
+    const seal = (value: unknown) => this.sealer.sealJson(plan.projectId, plan.user, value);
+    const { input: _input, instructions: _instructions, ...params } = request;
+    const events: NewEvent[] = [
+      {
+        type: 'TurnRequested',
+        data: {
+          response_id: plan.responseId,
+          model: request.model,
+          request: params,
+          context_sealed: await seal(plan.context),
+          input_sealed: await seal(plan.input),
+          instructions_sealed: plan.instructions ? await this.sealer.seal(plan.projectId, plan.user, plan.instructions) : null,
+          user: plan.user,
+          anonymous_user: plan.anonymousUser,
+          key_id: plan.keyId,
+          request_id: plan.ctx.requestId,
+          trace_id: plan.ctx.traceId,
+          idempotency_key: plan.idempotencyKey,
+          previous_response_id: request.previous_response_id ?? null,
+          conversation_id: plan.conversationId,
+          background: !!request.background,
+          stream: !!request.stream,
+          store: request.store !== false,
+          feature: featureOf(plan),
+          source: sourceOf(plan),
+          metadata: request.metadata ?? {},
+          user_agent: plan.ctx.userAgent,
+          traceparent: plan.ctx.traceparent,
+          memory_ids: plan.memory.ids,
+        },
+        metadata: this.metadata(plan),
+      },
+    ];
+    if (startNow) events.push({ type: 'TurnStarted', data: { attempt: 1 }, metadata: this.metadata(plan) });
+    const res = await this.store.append(turnStream(plan.responseId), events, { expectedVersion: 'no_stream' });
+    return res.nextVersion;
+  }
+
+  metadata(plan: TurnPlan): EventMetadata {
+    return {
+      project_id: plan.projectId,
+      user: plan.user,
+      correlation_id: plan.ctx.requestId,
+      causation_id: plan.responseId,
+      trace_id: plan.ctx.traceId,
+      actor: plan.actor,
+    };
+  }
+
+  /**
+   * Runs the model and yields the response's stream events; returns the outcome once its
+   * events are committed. `version` is the turn stream's version before the outcome.
+   */
+  async *execute(plan: TurnPlan, version: number): AsyncGenerator<ResponseStreamEvent, TurnOutcome> {
+    const { request } = plan;
+    const metadata: Record<string, string> = responseMetadata(
+      { requestId: plan.ctx.requestId, traceId: plan.ctx.traceId, requested: { metadata: request.metadata ?? {} } as any },
+      null,
+      null,
+    );
+    const seq = new ResponseSequencer({ request, responseId: plan.responseId, model: request.model, metadata });
+    const attempts: ModelAttempt[] = [];
+    let usage: TokenCounts | null = null;
+    let answeredBy: { provider: string; model: string } | null = null;
+    let failure: TurnOutcome['failure'] = null;
+    let httpStatus = 200;
+
+    const format = request.text?.format ?? undefined;
+    const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
+    const modelRequest: ModelRequest = {
+      messages: toModelMessages(
+        [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null,
+        plan.context,
+      ),
+      tools: (request.tools ?? []).map((t) => ({
+        name: t.name,
+        description: t.description ?? undefined,
+        parameters: (t.parameters ?? { type: 'object', properties: {} }) as Record<string, unknown>,
+        strict: t.strict ?? undefined,
+      })),
+      toolChoice: toolChoiceOf(request.tool_choice),
+      parallelToolCalls: request.parallel_tool_calls ?? undefined,
+      textFormat: format
+        ? format.type === 'json_schema'
+          ? { type: 'json_schema', name: format.name, schema: format.schema, strict: format.strict ?? undefined, description: format.description ?? undefined }
+          : { type: format.type }
+        : undefined,
+      maxOutputTokens: request.max_output_tokens ?? undefined,
+      temperature: request.temperature ?? undefined,
+      topP: request.top_p ?? undefined,
+    };
+
+    const finishCall = (call: { attempts: readonly ModelAttempt[]; result: { provider: string; model: string; usage: ModelUsage } }) => {
+      attempts.push(...call.attempts);
+      usage = addUsage(usage, call.result.usage);
+      answeredBy = { provider: call.result.provider, model: call.result.model };
+      metadata.general_augment_model = call.result.model;
+      metadata.general_augment_cost_usd = totalCost(attempts).toFixed(8);
+    };
+
+    try {
+      if (!validates) {
+        const call = this.router.call({ model: request.model, request: modelRequest, settings: plan.settings.models });
+        try {
+          for await (const event of call) {
+            if (event.type === 'completed') {
+              finishCall(call);
+              yield* seq.push({ type: 'completed', usage: usage!, finishReason: event.finishReason });
+            } else {
+              yield* seq.push(event);
+            }
+          }
+        } catch (err) {
+          if (err instanceof ModelCallFailed) attempts.push(...err.attempts);
+          throw err;
+        }
+      } else {
+        // The answer must validate before the client sees it: collect, check, repair once.
+        let answer = await this.complete(plan, modelRequest, attempts, finishCall);
+        let check = answer.functionCalls.length ? { ok: true, errors: [] } : validateStructuredOutput(modelRequest.textFormat, answer.text);
+        if (!check.ok) {
+          const repair: ModelRequest = {
+            ...modelRequest,
+            messages: [
+              ...modelRequest.messages,
+              { type: 'message', role: 'assistant', content: answer.text },
+              { type: 'message', role: 'user', content: repairInstruction(check.errors) },
+            ],
+          };
+          answer = await this.complete(plan, repair, attempts, finishCall);
+          check = validateStructuredOutput(modelRequest.textFormat, answer.text);
+        }
+        for (const chunk of chunks(answer.text)) yield* seq.push({ type: 'text.delta', delta: chunk });
+        for (const fc of answer.functionCalls) {
+          yield* seq.push({ type: 'function_call.started', callId: fc.callId, name: fc.name });
+          yield* seq.push({ type: 'function_call.done', callId: fc.callId, name: fc.name, arguments: fc.arguments });
+        }
+        yield* seq.push({
+          type: 'completed',
+          usage: usage!,
+          finishReason: check.ok ? answer.finishReason : 'stop',
+          ...(check.ok ? {} : { incompleteReason: 'structured_output_invalid' }),
+        });
+      }
+    } catch (err) {
+      const e = err as any;
+      failure = {
+        code: err instanceof ModelCallFailed ? e.reason : 'server_error',
+        message: err instanceof ModelCallFailed ? e.message : 'The turn failed',
+        type: err instanceof ModelCallFailed ? 'upstream_error' : 'server_error',
+      };
+      httpStatus = err instanceof ModelCallFailed ? e.status : 500;
+      metadata.general_augment_cost_usd = totalCost(attempts).toFixed(8);
+      if (!seq.finished) yield* seq.push({ type: 'failed', error: failure });
+    }
+
+    const response = seq.response;
+    await this.recordOutcome(plan, version, response, attempts, usage, answeredBy, failure, httpStatus);
+    return { response, httpStatus, failure };
+  }
+
+  private async complete(
+    plan: TurnPlan,
+    request: ModelRequest,
+    attempts: ModelAttempt[],
+    finish: (call: any) => void,
+  ): Promise<{ text: string; finishReason: FinishReason; functionCalls: { callId: string; name: string; arguments: string }[] }> {
+    const call = this.router.call({ model: plan.request.model, request, settings: plan.settings.models });
+    let text = '';
+    let finishReason: FinishReason = 'stop';
+    const functionCalls: { callId: string; name: string; arguments: string }[] = [];
+    try {
+      for await (const event of call) {
+        if (event.type === 'text.delta') text += event.delta;
+        else if (event.type === 'function_call.done') functionCalls.push({ callId: event.callId, name: event.name, arguments: event.arguments });
+        else if (event.type === 'completed') finishReason = event.finishReason;
+      }
+    } catch (err) {
+      if (err instanceof ModelCallFailed) attempts.push(...err.attempts);
+      throw err;
+    }
+    finish(call);
+    return { text, finishReason, functionCalls };
+  }
+
+  private async recordOutcome(
+    plan: TurnPlan,
+    version: number,
+    response: ResponseObject,
+    attempts: ModelAttempt[],
+    usage: TokenCounts | null,
+    answeredBy: { provider: string; model: string } | null,
+    failure: TurnOutcome['failure'],
+    httpStatus: number,
+  ): Promise<void> {
+    const meta = this.metadata(plan);
+    const now = systemClock.now().toISOString();
+    const cost = totalCost(attempts);
+    const events: NewEvent[] = attempts.map((a) => ({
+      type: 'ModelCalled',
+      data: {
+        call_id: newId('call'),
+        provider: a.provider,
+        model: a.model,
+        started_at: a.startedAt,
+        latency_ms: a.latencyMs,
+        outcome: a.outcome,
+        error: a.error ?? null,
+        usage: a.usage ? toTokenUsage(toCounts(a.usage)) : null,
+        cost_usd: a.costUsd,
+        purpose: 'answer' as const,
+      },
+      metadata: meta,
+    }));
+    for (const item of response.output) {
+      if (item.type !== 'function_call') continue;
+      const fc = item as FunctionCallItem;
+      events.push({
+        type: 'FunctionCallRequested',
+        data: { item_id: fc.id, call_id: fc.call_id, name: fc.name, arguments_sealed: await this.sealer.seal(plan.projectId, plan.user, fc.arguments) },
+        metadata: meta,
+      });
+    }
+    if (failure) {
+      events.push({
+        type: 'TurnFailed',
+        data: { error: failure, status_code: httpStatus, usage: toTokenUsage(usage), cost_usd: cost, failed_at: now },
+        metadata: meta,
+      });
+    } else {
+      events.push({
+        type: 'TurnCompleted',
+        data: {
+          status: response.status === 'incomplete' ? 'incomplete' : 'completed',
+          incomplete_reason: response.incomplete_details?.reason ?? null,
+          output_sealed: await this.sealer.sealJson(plan.projectId, plan.user, response.output),
+          usage: toTokenUsage(usage),
+          cost_usd: cost,
+          provider: answeredBy?.provider ?? 'unknown',
+          model: answeredBy?.model ?? plan.request.model,
+          completed_at: response.completed_at ? new Date(response.completed_at * 1000).toISOString() : now,
+        },
+        metadata: meta,
+      });
+    }
+    events.push({
+      type: 'UsageRecorded',
+      data: {
+        user: plan.user,
+        feature: featureOf(plan),
+        source: sourceOf(plan),
+        provider: answeredBy?.provider ?? attempts[attempts.length - 1]?.provider ?? null,
+        model: answeredBy?.model ?? attempts[attempts.length - 1]?.model ?? null,
+        usage: toTokenUsage(usage),
+        cost_usd: cost,
+        messages: messageCount(plan.input) + (response.output.some((i) => i.type === 'message') ? 1 : 0),
+        outcome: failure ? 'failed' : response.status === 'incomplete' ? 'incomplete' : 'completed',
+        day: plan.day,
+      },
+      metadata: meta,
+    });
+    await this.store.append(turnStream(plan.responseId), events, { expectedVersion: version });
+    if (plan.conversationId && !failure) {
+      await this.conversations.append(plan.projectId, plan.conversationId, plan.user, plan.responseId, [...plan.input, ...outputAsContext(response.output)], meta);
+    }
+  }
+}
+
+const totalCost = (attempts: ModelAttempt[]) => attempts.reduce((sum, a) => sum + a.costUsd, 0);
+
+function toolChoiceOf(choice: any): ModelRequest['toolChoice'] {
+  if (choice == null) return undefined;
+  if (typeof choice === 'string') return choice as 'auto' | 'none' | 'required';
+  if (choice.type === 'function') return { type: 'function', name: choice.name };
+  // allowed_tools narrows the offer; the mode is what the model may do with it.
+  return choice.mode ?? 'auto';
+}
+
+/** Splits a validated answer into a few deltas, so a stream still streams. */
+function chunks(text: string): string[] {
+  if (!text) return [];
+  const size = Math.max(16, Math.ceil(text.length / 4));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
