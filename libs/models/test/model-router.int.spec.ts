@@ -41,7 +41,8 @@ describe('model router', () => {
       upstream.options.reply = undefined;
       upstream.options.failFirst = undefined;
       upstream.options.delayMs = undefined;
-      upstream.options.dropMidStream = undefined;
+      upstream.options.breakMidStream = undefined;
+      upstream.options.chunkDelayMs = undefined;
     }
     sleeps = [];
     router = new ModelRouter({ env: loadModelEnv({}), clock: steppingClock(), random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) });
@@ -131,6 +132,23 @@ describe('model router', () => {
     expect(sleeps).toHaveLength(1);
   });
 
+  it('retries a refused connection, then moves on', async () => {
+    const project = settings({
+      tiers: { simple: ['openai/gpt-4o-mini', 'local/local-simple'] },
+      // Nothing listens on port 1: every connection is refused.
+      providers: providers({ openai: { baseUrl: 'http://127.0.0.1:1/v1', maxRetries: 1 } }),
+    });
+    const answer = await router.complete({ model: 'simple', request: hello, settings: project });
+    expect(answer.provider).toBe('local');
+    expect(answer.attempts.map((a) => [a.provider, a.outcome, a.status])).toEqual([
+      ['openai', 'error', undefined],
+      ['openai', 'error', undefined],
+      ['local', 'ok', undefined],
+    ]);
+    expect(answer.attempts[0].error).toMatch(/connection/i);
+    expect(sleeps).toHaveLength(1);
+  });
+
   it('answers 502 upstream_error with every attempt when all models fail', async () => {
     openai.options.failFirst = { count: 99, status: 500 };
     anthropic.options.failFirst = { count: 99, status: 429 };
@@ -166,7 +184,7 @@ describe('model router', () => {
   });
 
   it('does not switch models once the answer has started streaming', async () => {
-    openai.options.dropMidStream = true;
+    openai.options.breakMidStream = 'drop';
     const project = settings({ tiers: { balanced: ['openai/gpt-4o-mini', 'local/local-balanced'] }, providers: providers() });
     const call = router.call({ model: 'balanced', request: hello, settings: project });
     const events: ModelStreamEvent[] = [];
@@ -179,6 +197,31 @@ describe('model router', () => {
     expect(error).toMatchObject({ status: 502, reason: 'upstream_error' });
     expect(error.message).toContain('stopped mid-answer');
     expect(call.attempts.map((a) => [a.provider, a.outcome])).toEqual([['openai', 'error']]);
+  });
+
+  it('times out a model that stalls mid-answer, without switching models', async () => {
+    openai.options.breakMidStream = 'stall';
+    const project = settings({
+      tiers: { balanced: ['openai/gpt-4o-mini', 'local/local-balanced'] },
+      providers: providers({ openai: { timeoutMs: 150 } }),
+    });
+    const call = router.call({ model: 'balanced', request: hello, settings: project });
+    const events: ModelStreamEvent[] = [];
+    const error = await (async () => {
+      for await (const event of call) events.push(event);
+    })().catch((e) => e);
+    expect(events).toEqual([{ type: 'text.delta', delta: 'Hello' }]);
+    expect(error).toMatchObject({ status: 504, reason: 'upstream_timeout' });
+    expect(call.attempts.map((a) => [a.provider, a.outcome])).toEqual([['openai', 'timeout']]);
+  });
+
+  it('lets a slow answer run past the timeout as long as it keeps flowing', async () => {
+    openai.options.chunkDelayMs = 50;
+    openai.options.reply = { text: 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen' };
+    const project = settings({ tiers: { balanced: ['openai/gpt-4o-mini'] }, providers: providers({ openai: { timeoutMs: 500 } }) });
+    const answer = await router.complete({ model: 'balanced', request: hello, settings: project });
+    expect(answer.text).toBe(openai.options.reply.text);
+    expect(answer.attempts.map((a) => a.outcome)).toEqual(['ok']);
   });
 
   it('streams the answering model and reports it in result', async () => {

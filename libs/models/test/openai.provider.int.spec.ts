@@ -129,7 +129,7 @@ describe('openai provider against a Chat Completions server', () => {
   });
 
   it('reports a connection dropped mid-answer as a connection failure', async () => {
-    upstream.options.dropMidStream = true;
+    upstream.options.breakMidStream = 'drop';
     try {
       const events: ModelStreamEvent[] = [];
       const error = await (async () => {
@@ -138,7 +138,7 @@ describe('openai provider against a Chat Completions server', () => {
       expect(events.some((e) => e.type === 'text.delta')).toBe(true);
       expect(error).toMatchObject({ failure: 'connection' });
     } finally {
-      upstream.options.dropMidStream = false;
+      upstream.options.breakMidStream = undefined;
     }
   });
 });

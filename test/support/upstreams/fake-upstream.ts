@@ -35,8 +35,8 @@ export interface FakeUpstreamOptions {
   failFirst?: { count: number; status: number; retryAfterSeconds?: number; message?: string };
   /** The key callers must send; any other key gets a 401. */
   apiKey?: string;
-  /** Stream the start of the answer, then drop the connection. */
-  dropMidStream?: boolean;
+  /** Stream the start of the answer, then drop the connection or stop sending (stall). */
+  breakMidStream?: 'drop' | 'stall';
   /** For benchmarks: no pauses, and each response written in one piece. */
   zeroLatency?: boolean;
 }
@@ -135,11 +135,14 @@ export async function startFakeUpstream(protocol: UpstreamProtocol, options: Fak
 
     const { frames, firstContent } = protocol.sse(body, reply);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    if (options.zeroLatency && !options.dropMidStream) return res.end(frames.join(''));
+    const breaks = options.breakMidStream;
+    if (options.zeroLatency && !breaks) return res.end(frames.join(''));
     for (let i = 0; i < frames.length; i++) {
       if (res.destroyed) return;
       res.write(frames[i]);
-      if (options.dropMidStream && i >= firstContent) {
+      if (breaks && i >= firstContent) {
+        // A stalled answer stays open until the caller gives up (or the server closes).
+        if (breaks === 'stall') return;
         // Let the content reach the client before the connection goes.
         await wait(20, res);
         return res.destroy();
