@@ -149,6 +149,14 @@ describe('model router', () => {
     expect(sleeps).toHaveLength(1);
   });
 
+  it('keeps keys out of what attempts and errors say', async () => {
+    openai.options.failFirst = { count: 1, status: 401, message: 'Incorrect API key provided: sk-proj-abc123***xyz9. Check your key.' };
+    const project = settings({ tiers: { simple: ['openai/gpt-4o-mini'] }, providers: providers() });
+    const error = await router.complete({ model: 'simple', request: hello, settings: project }).catch((e) => e);
+    expect(error.attempts[0].error).toBe('401 Incorrect API key provided: [redacted] Check your key.');
+    expect(error.message).not.toContain('abc123');
+  });
+
   it('answers 502 upstream_error with every attempt when all models fail', async () => {
     openai.options.failFirst = { count: 99, status: 500 };
     anthropic.options.failFirst = { count: 99, status: 429 };

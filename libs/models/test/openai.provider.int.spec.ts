@@ -84,6 +84,13 @@ describe('openai provider against a Chat Completions server', () => {
     });
   });
 
+  it('reports tool_calls when a compatible server ends its tool calls with "stop"', async () => {
+    upstream.options.reply = { toolCalls: [{ id: 'call_x', name: 'get_weather', arguments: { city: 'Oslo' } }], finishReason: 'stop' };
+    const answer = await collectAnswer(provider.stream('llama', { messages: [user('Weather in Oslo?')], tools: [weather] }, signal()));
+    expect(answer.functionCalls).toHaveLength(1);
+    expect(answer.finishReason).toBe('tool_calls');
+  });
+
   it('sends earlier calls, their outputs, images and the response format', async () => {
     upstream.options.reply = { text: '{"seat":"window"}' };
     const schema = { type: 'object', properties: { seat: { type: 'string' } }, required: ['seat'], additionalProperties: false };

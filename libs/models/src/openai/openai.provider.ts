@@ -55,6 +55,8 @@ export class OpenAIProvider implements ModelProvider {
       for (const call of [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c)) {
         yield { type: 'function_call.done', callId: call.callId, name: call.name, arguments: call.arguments };
       }
+      // Some compatible servers end tool calls with "stop"; what matters is that calls were made.
+      if (calls.size > 0 && finishReason === 'stop') finishReason = 'tool_calls';
       yield { type: 'completed', usage, finishReason };
     } catch (err) {
       throw upstreamErrorFrom(err, OpenAI);

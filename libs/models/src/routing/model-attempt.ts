@@ -18,6 +18,15 @@ export interface ModelAttempt {
   status?: number;
 }
 
+// Upstreams quote (partly masked) keys in their errors, e.g. "Incorrect API key provided: sk-ab***yz".
+const SECRET = /\b(?:Bearer\s+\S+|(?:sk|pk|rk|ak|ant|key)[-_][\w*.-]{6,})/gi;
+const ERROR_MESSAGE_LIMIT = 300;
+
+/** An upstream's error message as attempts record it: short, and with anything key-like removed. */
+export function attemptError(message: string): string {
+  return message.replace(SECRET, '[redacted]').slice(0, ERROR_MESSAGE_LIMIT);
+}
+
 /** Every model failed: 504 when the last one timed out, 502 otherwise. */
 export class ModelCallFailed extends AppError {
   constructor(

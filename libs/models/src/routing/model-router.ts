@@ -11,7 +11,7 @@ import { loadModelEnv, type ModelEnv } from '../settings/model-env';
 import { modelSettingsSchema, type ModelSettings } from '../settings/model-settings';
 import { backoffDelayMs } from './backoff';
 import { withIdleTimeout } from './idle-timeout';
-import { ModelCallFailed, type ModelAttempt } from './model-attempt';
+import { attemptError, ModelCallFailed, type ModelAttempt } from './model-attempt';
 import { resolveCandidates, type ModelCandidate } from './model-route';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -81,8 +81,6 @@ const abortableSleep: Sleep = (ms, signal) =>
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-
-const ERROR_MESSAGE_LIMIT = 300;
 
 /**
  * Resolves a tier or model name with the project's settings and calls the models in order:
@@ -186,12 +184,12 @@ export class ModelRouter {
           attempts.push(
             attempt({
               outcome: error.failure === 'timeout' ? 'timeout' : 'error',
-              error: error.message.slice(0, ERROR_MESSAGE_LIMIT),
+              error: attemptError(error.message),
               ...(error.status !== undefined ? { status: error.status } : {}),
             }),
           );
           if (emitted) {
-            throw new ModelCallFailed(attempts, error.failure === 'timeout', `${config.name}/${model} stopped mid-answer: ${error.message}`);
+            throw new ModelCallFailed(attempts, error.failure === 'timeout', `${config.name}/${model} stopped mid-answer: ${attemptError(error.message)}`);
           }
           lastError = error;
           const delay = error.retryable && retry < config.maxRetries ? backoffDelayMs(retry, config, this.random, error.retryAfterMs) : undefined;
