@@ -249,7 +249,9 @@ export class ResponseSequencer {
   }
 
   private emit(event: Unsequenced): ResponseStreamEvent {
-    return { ...event, sequence_number: this.sequence++ } as ResponseStreamEvent;
+    // `type` and `sequence_number` first, as the specification's examples print them.
+    const { type, ...payload } = event;
+    return { type, sequence_number: this.sequence++, ...payload } as ResponseStreamEvent;
   }
 }
 
