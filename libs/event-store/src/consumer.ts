@@ -21,6 +21,32 @@ export interface ConsumerOptions {
 // Advisory lock keys: one per consumer name, in their own key space.
 export const consumerLockKey = (name: string) => `genaug-consumer:${name}`;
 
+/** Takes the consumer's session lock on this connection; false when another session holds it. */
+export async function tryLockConsumer(client: PoolClient, name: string): Promise<boolean> {
+  const res = await client.query('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [consumerLockKey(name)]);
+  return res.rows[0].ok === true;
+}
+
+export async function unlockConsumer(client: PoolClient, name: string): Promise<void> {
+  await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [consumerLockKey(name)]);
+}
+
+/** True when some session, in any process, holds the consumer's lock (an instance is active). */
+export async function isConsumerActive(runner: Pool | PoolClient, name: string): Promise<boolean> {
+  // A bigint advisory key shows in pg_locks split into two unsigned halves.
+  const res = await runner.query(
+    `with k as (select hashtextextended($1, 0) as key)
+     select exists (
+       select 1 from pg_locks l, k
+       where l.locktype = 'advisory' and l.objsubid = 1 and l.granted
+         and l.database = (select oid from pg_database where datname = current_database())
+         and l.classid = ((k.key >> 32) & 4294967295)::text::oid
+         and l.objid = (k.key & 4294967295)::text::oid) as active`,
+    [consumerLockKey(name)],
+  );
+  return res.rows[0].active === true;
+}
+
 /**
  * Runs one subscription: reads the visible log after its checkpoint in (transaction id,
  * position) order and hands batches over. Only one instance per name is active across all
@@ -96,7 +122,8 @@ export class Consumer {
       try {
         if (!this.lockClient && !(await this.acquire())) {
           this.status = 'standby';
-          await this.sleep(this.standbyMs);
+          // A standby only retries the lock on its own clock: appends are the active one's business.
+          await this.sleep(this.standbyMs, false);
           continue;
         }
         this.pending = false;
@@ -111,42 +138,48 @@ export class Consumer {
         this.status = 'failing';
         this.options.onError?.(e);
         logger.error({ consumer: this.name, err: e.message }, 'consumer batch failed');
-        if (this.lockClient && isConnectionError(e)) this.releaseLock(true);
+        if (this.lockClient && isConnectionError(e)) await this.releaseLock(true);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 10_000);
       }
     }
-    this.releaseLock(false);
+    await this.releaseLock(false);
   }
 
   private async acquire(): Promise<boolean> {
     const client = await this.pool.connect();
-    client.on('error', () => undefined);
+    // The lock connection is held for as long as this instance is active; losing it must not
+    // crash the process (the next batch fails and the lock is given up).
+    client.on('error', ignoreError);
     try {
-      const res = await client.query('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [consumerLockKey(this.name)]);
-      if (res.rows[0].ok) {
+      if (await tryLockConsumer(client, this.name)) {
         this.lockClient = client;
         return true;
       }
     } catch {
       /* treated as not acquired */
     }
+    // Pool clients are reused: remove the listener, or every standby attempt adds one more.
+    client.off('error', ignoreError);
     client.release();
     return false;
   }
 
-  private releaseLock(broken: boolean): void {
+  private async releaseLock(broken: boolean): Promise<void> {
     const client = this.lockClient;
     this.lockClient = null;
     if (!client) return;
+    client.off('error', ignoreError);
     if (broken) {
       client.release(true);
       return;
     }
-    client
-      .query('select pg_advisory_unlock(hashtextextended($1, 0))', [consumerLockKey(this.name)])
-      .catch(() => undefined)
-      .finally(() => client.release());
+    try {
+      await unlockConsumer(client, this.name);
+      client.release();
+    } catch {
+      client.release(true);
+    }
   }
 
   /** One batch: for a projection, read model and checkpoint commit together. */
@@ -185,24 +218,28 @@ export class Consumer {
     return { handled: events.length, more: true };
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.pending || !this.running) {
+  /** Waits `ms`, or less when stopped or (if `wakeOnEvents`) when events were appended. */
+  private sleep(ms: number, wakeOnEvents = true): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (wakeOnEvents && this.pending) {
       this.pending = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
         this.wake = null;
-        done();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = () => {
+        if (wakeOnEvents || !this.running) done();
       };
     });
   }
 }
+
+const ignoreError = () => undefined;
 
 function isConnectionError(err: Error): boolean {
   return /Connection terminated|ECONNRESET|connection|terminat/i.test(err.message);

@@ -8,9 +8,10 @@ import { logger } from '@genaug/kernel';
 export class EventNotifier {
   private client: Client | null = null;
   private listeners = new Set<() => void>();
-  private keyListeners = new Set<(keyId: string) => void>();
+  private keyListeners = new Set<(keyId: string | null) => void>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
+  private connectedOnce = false;
 
   constructor(private readonly config: ClientConfig) {}
 
@@ -24,8 +25,11 @@ export class EventNotifier {
     return () => this.listeners.delete(listener);
   }
 
-  /** Erased subject keys, so every process drops them from its cache at once. */
-  onKeyErased(listener: (keyId: string) => void): () => void {
+  /**
+   * Erased subject keys, so every process drops them from its cache at once. `null` means
+   * notifications may have been missed (the connection was lost): drop every cached key.
+   */
+  onKeyErased(listener: (keyId: string | null) => void): () => void {
     this.keyListeners.add(listener);
     return () => this.keyListeners.delete(listener);
   }
@@ -36,26 +40,43 @@ export class EventNotifier {
       if (msg.channel === 'genaug_keys') this.keyListeners.forEach((l) => l(msg.payload ?? ''));
       else this.listeners.forEach((l) => l());
     });
-    client.on('error', (err) => {
-      logger.warn({ err: err.message }, 'event notifier connection lost');
+    const lost = (reason: string) => {
+      // Events from a connection we already replaced or closed are not news.
+      if (this.client !== client) return;
+      logger.warn({ err: reason }, 'event notifier connection lost');
       this.reconnectLater();
-    });
+    };
+    client.on('error', (err) => lost(err.message));
+    client.on('end', () => lost('connection ended'));
     try {
       await client.connect();
       await client.query('listen genaug_events; listen genaug_keys');
-      this.client = client;
     } catch (err) {
       client.end().catch(() => undefined);
       if (this.stopped) return;
       logger.warn({ err: (err as Error).message }, 'event notifier could not connect');
       this.reconnectLater();
+      return;
     }
+    if (this.stopped) {
+      // stop() ran while we were connecting.
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    if (this.connectedOnce) {
+      // Whatever happened while we were away was not heard: wake consumers, forget cached keys.
+      this.keyListeners.forEach((l) => l(null));
+      this.listeners.forEach((l) => l());
+    }
+    this.connectedOnce = true;
   }
 
   private reconnectLater(): void {
     if (this.stopped || this.retry) return;
-    this.client?.end().catch(() => undefined);
+    const old = this.client;
     this.client = null;
+    old?.end().catch(() => undefined);
     this.retry = setTimeout(() => {
       this.retry = null;
       void this.connect();
@@ -65,7 +86,9 @@ export class EventNotifier {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
-    await this.client?.end().catch(() => undefined);
+    this.retry = null;
+    const client = this.client;
     this.client = null;
+    await client?.end().catch(() => undefined);
   }
 }

@@ -51,7 +51,7 @@ export class Sealer {
     private readonly masterKey: Buffer,
     notifier?: EventNotifier | null,
   ) {
-    notifier?.onKeyErased((keyId) => this.forget(keyId));
+    notifier?.onKeyErased((keyId) => (keyId === null ? this.forgetAll() : this.forget(keyId)));
   }
 
   async seal(projectId: string, subject: string, plaintext: string): Promise<string> {
@@ -104,6 +104,12 @@ export class Sealer {
     }
     this.bySubject.delete(`${projectId}\u0000${subject}`);
     return ids;
+  }
+
+  /** Erasures may have been missed: keys are read again from the database on next use. */
+  private forgetAll(): void {
+    this.byId.clear();
+    this.bySubject.clear();
   }
 
   private forget(keyId: string): void {

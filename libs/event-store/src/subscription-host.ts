@@ -1,12 +1,15 @@
 import type { Pool } from 'pg';
 import { consumerLag, resetCheckpoint, type ConsumerLag } from './checkpoints';
-import { Consumer, consumerLockKey, type ConsumerOptions, type ConsumerStatus } from './consumer';
+import { Consumer, isConsumerActive, tryLockConsumer, unlockConsumer, type ConsumerOptions, type ConsumerStatus } from './consumer';
 import type { EventNotifier } from './notifier';
 import type { Projection, Reactor, Subscription } from './subscriptions';
 
 export interface SubscriptionState extends ConsumerLag {
   kind: 'projection' | 'reactor';
+  /** This process's consumer, if it runs one. */
   status: ConsumerStatus | 'not_running';
+  /** Some instance, in this or another process, holds the consumer's lock and is consuming. */
+  active: boolean;
   lastError: string | null;
 }
 
@@ -96,6 +99,7 @@ export class SubscriptionHost {
         ...lag,
         kind: sub.kind,
         status: consumer?.status ?? 'not_running',
+        active: await isConsumerActive(this.pool, name),
         lastError: consumer?.lastError ?? null,
       });
     }
@@ -124,6 +128,8 @@ export class SubscriptionHost {
       for (const table of projection.tables) await client.query(`drop table if exists ${table} cascade`);
       await projection.setup(client);
       await resetCheckpoint(client, name);
+      // Delivered at commit: a running instance starts replaying now rather than at its next poll.
+      await client.query("select pg_notify('genaug_events', '')");
       await client.query('commit');
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
@@ -133,33 +139,45 @@ export class SubscriptionHost {
     }
     const total = (await consumerLag(this.pool, name, projection.types)).lagEvents;
     let handled = 0;
+    const report = () => onProgress?.({ handled, total: Math.max(total, handled) });
     const lockClient = await this.pool.connect();
+    let broken = false;
     try {
-      const got = (await lockClient.query('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [consumerLockKey(name)])).rows[0].ok;
-      if (got) {
-        const consumer = new Consumer(this.pool, { kind: 'projection', projection }, null, {
-          ...this.options,
-          batchSize: 2000,
-          onBatch: (n) => {
-            handled += n;
-            onProgress?.({ handled, total });
-          },
-        });
-        await consumer.catchUp();
-        await lockClient.query('select pg_advisory_unlock(hashtextextended($1, 0))', [consumerLockKey(name)]);
+      if (await tryLockConsumer(lockClient, name)) {
+        try {
+          const consumer = new Consumer(this.pool, { kind: 'projection', projection }, null, {
+            ...this.options,
+            batchSize: 2000,
+            onBatch: (n) => {
+              handled += n;
+              report();
+            },
+          });
+          await consumer.catchUp();
+        } finally {
+          // A pooled connection must never go back to the pool still holding the lock.
+          await unlockConsumer(lockClient, name).catch(() => {
+            broken = true;
+          });
+        }
       } else {
         for (;;) {
           const lag = await consumerLag(this.pool, name, projection.types);
-          handled = Math.max(0, total - lag.lagEvents);
-          onProgress?.({ handled, total });
+          const now = Math.max(0, total - lag.lagEvents);
+          if (now !== handled) {
+            handled = now;
+            report();
+          }
           if (lag.lagEvents === 0) break;
           await new Promise((r) => setTimeout(r, 200));
         }
       }
     } finally {
-      lockClient.release();
+      lockClient.release(broken);
     }
-    onProgress?.({ handled: total, total });
-    return { handled: total, total };
+    // Events appended meanwhile are replayed too, so the total can end above the first count.
+    const done = { handled: Math.max(total, handled), total: Math.max(total, handled) };
+    onProgress?.(done);
+    return done;
   }
 }

@@ -1,0 +1,52 @@
+import { Consumer, consumerLag, EventStore, loadCheckpoint, SubscriptionHost, type StoredEvent } from '@genaug/event-store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { ENTRY_RECORDED, entry, note } from '../../../test/support/fixtures/sample-events';
+
+/**
+ * A consumer that reads some event types must still move its checkpoint over all the
+ * others: otherwise it rereads them forever, and its lag never reaches zero.
+ */
+describe('a consumer filtered by event type', () => {
+  let db: TestDatabase;
+  let store: EventStore;
+  const seen: StoredEvent[] = [];
+  const reactor = { name: 'entries-only', types: [ENTRY_RECORDED], react: async (events: StoredEvent[]) => void seen.push(...events) };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('consumer_filter');
+    store = new EventStore(db.pool);
+  });
+  afterAll(() => db.drop());
+
+  it('gets only its types, and its checkpoint passes the events it does not want', async () => {
+    await store.append('ledger-1', [entry(0, 1), note('a'), note('b'), entry(0, 2)]);
+    // Whole batches (of 5) with nothing for it, and the log ends with an event it skips.
+    await store.append('notes', Array.from({ length: 23 }, (_, i) => note(`n${i}`)));
+    await store.append('ledger-1', [entry(0, 3)]);
+    const last = await store.append('notes', [note('last')]);
+
+    const consumer = new Consumer(db.pool, { kind: 'reactor', reactor }, null, { batchSize: 5 });
+    const handled = await consumer.catchUp();
+
+    expect(seen.map((e) => [e.type, e.data.n])).toEqual([
+      [ENTRY_RECORDED, 1],
+      [ENTRY_RECORDED, 2],
+      [ENTRY_RECORDED, 3],
+    ]);
+    expect(handled).toBe(3);
+    expect((await loadCheckpoint(db.pool, 'entries-only')).globalPosition).toBe(last.lastPosition);
+    expect((await consumerLag(db.pool, 'entries-only', [ENTRY_RECORDED])).lagEvents).toBe(0);
+    // Nothing is handed over twice on the next round.
+    expect(await consumer.catchUp()).toBe(0);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('reports lag in its own types only', async () => {
+    await store.append('notes', [note('x'), note('y')]);
+    await store.append('ledger-2', [entry(0, 4)]);
+    const host = new SubscriptionHost(db.pool, null);
+    host.addReactor(reactor);
+    const [state] = await host.states();
+    expect(state).toMatchObject({ name: 'entries-only', kind: 'reactor', lagEvents: 1, status: 'not_running', active: false });
+  });
+});
