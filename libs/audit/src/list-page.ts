@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** `limit` and `after` of every cursor-paginated admin list. */
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  after: z.string().min(1).max(200).optional(),
+});
+
+export interface ListPage<T> {
+  object: 'list';
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+/** Rows fetched with `limit + 1`: the extra one only says there is more. */
+export function listPage<R, T>(rows: R[], limit: number, view: (row: R) => T, cursorOf: (row: R) => string): ListPage<T> {
+  const page = rows.slice(0, limit);
+  const hasMore = rows.length > limit;
+  return { object: 'list', data: page.map(view), has_more: hasMore, next_cursor: hasMore ? cursorOf(page[page.length - 1]) : null };
+}
+
+/** `from` / `to` filters: an ISO timestamp or a plain date (its UTC midnight). */
+export const instantSchema = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date or timestamp')
+  .transform((s) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s));

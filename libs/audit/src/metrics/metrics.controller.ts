@@ -1,0 +1,14 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { Metrics } from './metrics';
+
+/** Prometheus scrape endpoint, unauthenticated like /health: keep it on the internal network. */
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get()
+  async scrape(@Res() reply: any) {
+    const body = await this.metrics.registry.metrics();
+    reply.header('Content-Type', this.metrics.registry.contentType).send(body);
+  }
+}

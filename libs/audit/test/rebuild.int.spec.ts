@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { EventStore, registerEvents, Sealer, SubscriptionHost } from '@genaug/event-store';
+import { newId } from '@genaug/kernel';
+import { auditProjections } from '../src/audit.projections';
+import { waitUntil } from '../../event-store/test/support/read-model';
+import { createTestDatabase, testMasterKey, type TestDatabase } from '../../../test/support/test-database';
+import { appendTurn } from './support/turn-log';
+
+// Stand-ins for the tools and approvals slices' events, named the way their read models expect.
+registerEvents({
+  ToolCallProbeRequested: z.object({ tool_call_id: z.string(), response_id: z.string(), tool_id: z.string(), risk_level: z.string(), input: z.unknown() }),
+  ToolCallProbeFinished: z.object({ tool_call_id: z.string(), response_id: z.string(), outcome: z.string() }),
+  ApprovalProbeResolved: z.object({ tool_call_id: z.string(), response_id: z.string(), approval_id: z.string(), status: z.string() }),
+});
+
+/** Every row of every table of a projection, in key order. */
+async function snapshot(db: TestDatabase, tables: string[]): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of tables) out[table] = (await db.pool.query(`select * from ${table} order by 1, 2, 3`)).rows;
+  return out;
+}
+
+describe('rebuilding the audit read models', () => {
+  let db: TestDatabase;
+  let host: SubscriptionHost;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('audit_rebuild');
+    const store = new EventStore(db.pool);
+    const sealer = new Sealer(db.pool, testMasterKey);
+    // Live: odd-sized batches while events arrive. Rebuild: the host's large batches.
+    host = new SubscriptionHost(db.pool, null, { batchSize: 7, pollMs: 5 });
+    for (const p of auditProjections) host.addProjection(p);
+    await host.setup();
+    host.start();
+    const projects = [newId('proj'), newId('proj')];
+    for (let i = 0; i < 60; i++) {
+      const projectId = projects[i % 2];
+      const turn = await appendTurn(store, sealer, {
+        projectId,
+        user: `user-${i % 4}`,
+        feature: i % 3 ? 'support' : null,
+        day: i % 2 ? '2026-05-01' : '2026-05-02',
+        modelCalls: i % 5 ? [{}] : [{ outcome: 'error', error: 'boom', costUsd: 0 }, { provider: 'anthropic', costUsd: 0.0021 }],
+        functionCalls: i % 4 === 0 ? [{ name: 'lookup', arguments: `{"n":${i}}` }] : undefined,
+        failure: i % 11 === 0 ? { code: 'model_error', message: 'boom', statusCode: 502 } : undefined,
+      });
+      if (i % 6 === 0) {
+        const meta = { project_id: projectId, user: `user-${i % 4}`, actor: 'system' };
+        const toolCallId = `tc_${i}`;
+        await store.append(`toolcall-${toolCallId}`, [
+          { type: 'ToolCallProbeRequested', data: { tool_call_id: toolCallId, response_id: turn.responseId, tool_id: 'email_send', risk_level: 'high', input: { to: 'a@b.io' } }, metadata: meta },
+        ]);
+        await store.append(`approval-${toolCallId}`, [
+          { type: 'ApprovalProbeResolved', data: { tool_call_id: toolCallId, response_id: turn.responseId, approval_id: `appr_${i}`, status: 'approved' }, metadata: meta },
+        ]);
+        await store.append(`toolcall-${toolCallId}`, [
+          { type: 'ToolCallProbeFinished', data: { tool_call_id: toolCallId, response_id: turn.responseId, outcome: 'succeeded' }, metadata: meta },
+        ]);
+      }
+    }
+    await waitUntil('every projection has caught up', async () => (await host.states()).every((s) => s.lagEvents === 0));
+    await host.stop();
+  });
+  afterAll(() => db.drop());
+
+  it.each(auditProjections.map((p) => [p.name, p]))('%s: a rebuild from the log equals the live read model', async (_name, projection) => {
+    const live = await snapshot(db, projection.tables);
+    for (const rows of Object.values(live)) expect(rows.length).toBeGreaterThan(0);
+    const done = await host.rebuild(projection.name);
+    expect(done.handled).toBeGreaterThan(0);
+    expect(await snapshot(db, projection.tables)).toEqual(live);
+  });
+
+  it('fills tool-call audit rows from tool-call and approval events, input redacted', async () => {
+    const rows = (await db.pool.query(`select * from genaug_tool_call_audit where tool_call_id = 'tc_0'`)).rows;
+    expect(rows[0]).toMatchObject({ tool_id: 'email_send', risk_level: 'high', approval: 'approved', approval_id: 'appr_0', outcome: 'succeeded', input_summary: '{"to":"[email]"}' });
+  });
+});
