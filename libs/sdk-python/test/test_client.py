@@ -1,6 +1,7 @@
-import json
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -304,6 +305,29 @@ class HelpersTest(ClientTestCase):
         self.server.answer(lambda ex: ex.json(200, {}))
         self.client().get_response("../admin?x=1")
         self.assertEqual(self.server.received[0].handler.path, "/v1/responses/..%2Fadmin%3Fx%3D1")
+
+
+class ExampleTest(ClientTestCase):
+    def run_example(self, url):
+        env = {**os.environ, "GENAUG_API_BASE_URL": url, "GENAUG_API_KEY": "local-test", "PYTHONPATH": str(ROOT / "src")}
+        return subprocess.run([sys.executable, str(ROOT / "examples" / "contract_test.py")], env=env, capture_output=True, text=True, timeout=30)
+
+    def test_contract_test_example_passes_against_the_contract(self):
+        def stream(ex):
+            ex.start_stream()
+            ex.write(FIXTURE.read_bytes())
+
+        self.server.answer(lambda ex: ex.json(200, completed_response("Hello there, nice to meet.")), stream)
+        result = self.run_example(self.server.url)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("ok   a stream ends with response.completed", result.stdout)
+        self.assertIn("sdk 0.1.1: contract ok (response resp_1)", result.stdout)
+
+    def test_contract_test_example_fails_loudly(self):
+        self.server.answer(lambda ex: ex.json(401, error_body("authentication_error", "invalid_api_key", "Missing or invalid API key")))
+        result = self.run_example(self.server.url)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("FAIL 401 invalid_api_key", result.stderr)
 
 
 class PackageTest(ClientTestCase):

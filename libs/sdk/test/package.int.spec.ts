@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as ts from 'typescript';
 import { VERSION } from '@genaug/sdk';
-import { ContractServer, json } from './contract-server';
+import { encodeSseEvent, parseCreateResponseRequest, ResponseSequencer, SSE_DONE } from '@genaug/responses';
+import { ContractServer, errorBody, json } from './contract-server';
 
 // The package as an app installs it: built by its own script, resolved by name through
 // its `exports` from a project that has it in node_modules.
@@ -22,9 +23,19 @@ beforeAll(async () => {
   mkdirSync(join(app, 'node_modules/@general-augment'), { recursive: true });
   symlinkSync(sdkRoot, join(app, 'node_modules/@general-augment/sdk'), 'dir');
   await server.start();
-  server.always((_req, res) =>
-    json(res, 200, { id: 'resp_1', object: 'response', status: 'completed', output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hi from the API', annotations: [] }] }] }),
-  );
+  // Answers as the API does, from the shared contract code.
+  server.always((req, res) => {
+    const seq = new ResponseSequencer({ request: parseCreateResponseRequest(req.body), responseId: 'resp_1' });
+    const events = [
+      ...seq.push({ type: 'text.delta', delta: 'hi from ' }),
+      ...seq.push({ type: 'text.delta', delta: 'the API' }),
+      ...seq.push({ type: 'completed', usage: { inputTokens: 2, outputTokens: 4 } }),
+    ];
+    if ((req.body as { stream?: boolean }).stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(events.map(encodeSseEvent).join('') + SSE_DONE);
+    } else json(res, 200, seq.response);
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -64,6 +75,26 @@ describe('@general-augment/sdk package', () => {
       `const { GeneralAugmentClient, GeneralAugmentAPIError, responseOutputText, VERSION } = require('@general-augment/sdk');\n(async () => {${program}})();`,
     );
     expect(out).toEqual({ version: '0.1.1', text: 'hi from the API', error: 'function' });
+  });
+
+  it('runs the mock-backed contract-test example', async () => {
+    const example = join(sdkRoot, 'examples/contract-test.mjs');
+    const env = { ...process.env, GENAUG_API_BASE_URL: server.url, GENAUG_API_KEY: 'local-test' };
+    const { stdout } = await run(process.execPath, [example], { env });
+    expect(stdout).toContain('ok   a stream ends with response.completed');
+    expect(stdout).toContain('sdk 0.1.1: contract ok (response resp_1)');
+
+    const refusing = await new ContractServer().start();
+    refusing.always((_req, res) => json(res, 401, errorBody('authentication_error', 'invalid_api_key', 'Missing or invalid API key')));
+    try {
+      const failed = await run(process.execPath, [example], { env: { ...env, GENAUG_API_BASE_URL: refusing.url } }).then(
+        () => null,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('FAIL 401 invalid_api_key') });
+    } finally {
+      await refusing.stop();
+    }
   });
 
   it('type-checks the SDK reference code against the published declarations, as ESM and CommonJS', () => {
