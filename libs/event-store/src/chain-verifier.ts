@@ -38,13 +38,13 @@ export async function verifyChain(pool: Pool, options: VerifyOptions = {}): Prom
   let events = 0;
   for (;;) {
     const res = await pool.query(
-      `select stream_id, stream_version, global_position, hash,
-         genaug_canonical(stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at) as canonical
-       from genaug_events
-       where (stream_id, stream_version) > ($1, $2)
-         and ($3::text is null or stream_id = $3)
-         and ($4::text is null or stream_id in (select stream_id from genaug_streams where project_id = $4))
-       order by stream_id, stream_version limit $5`,
+      `select e.stream_id, e.stream_version, e.global_position, e.hash, s.version as head_version, s.last_hash as head_hash,
+         genaug_canonical(e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at) as canonical
+       from genaug_events e left join genaug_streams s on s.stream_id = e.stream_id
+       where (e.stream_id, e.stream_version) > ($1, $2)
+         and ($3::text is null or e.stream_id = $3)
+         and ($4::text is null or e.stream_id in (select stream_id from genaug_streams where project_id = $4))
+       order by e.stream_id, e.stream_version limit $5`,
       [afterStream, afterVersion, options.streamId ?? null, options.projectId ?? null, batch],
     );
     for (const row of res.rows) {
@@ -59,6 +59,11 @@ export async function verifyChain(pool: Pool, options: VerifyOptions = {}): Prom
       if (version !== expectedVersion) return { ok: false, streams, events, broken: { ...link, problem: 'missing_version' } };
       const hash = createHash('sha256').update(prevHash).update(row.canonical, 'utf8').digest();
       if (!hash.equals(row.hash)) return { ok: false, streams, events, broken: { ...link, version, problem: 'hash_mismatch' } };
+      // The stream row keeps the head hash apart from the events: rewriting the last event
+      // together with its own hash column still leaves the chain ending somewhere else.
+      if (version === Number(row.head_version) && row.head_hash && !hash.equals(row.head_hash)) {
+        return { ok: false, streams, events, broken: { ...link, version, problem: 'hash_mismatch' } };
+      }
       prevHash = hash;
       expectedVersion++;
       events++;

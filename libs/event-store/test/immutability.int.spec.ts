@@ -1,7 +1,7 @@
 import { EventStore, verifyChain } from '@genaug/event-store';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { entry, note } from '../../../test/support/fixtures/sample-events';
-import { removeEvent, tamperWithEvent } from '../../../test/support/fixtures/tampering';
+import { removeEvent, rewriteEventAndHash, tamperWithEvent } from '../../../test/support/fixtures/tampering';
 
 /**
  * The log is append-only in the database itself, and each event's hash covers the one
@@ -12,7 +12,7 @@ describe('an immutable, verifiable history', () => {
   beforeAll(async () => {
     db = await createTestDatabase('immutability');
     const store = new EventStore(db.pool);
-    for (const s of ['a', 'b', 'c', 'd']) {
+    for (const s of ['a', 'b', 'c', 'd', 'e']) {
       for (let v = 0; v < 5; v++) {
         const metadata = { project_id: `proj_${s}` };
         await store.append(`ledger-${s}`, [{ ...entry(0, v), metadata }, { ...note(`${s}${v}`), metadata }]);
@@ -27,11 +27,11 @@ describe('an immutable, verifiable history', () => {
     ['TRUNCATE', 'truncate genaug_events'],
   ])('refuses %s on stored events', async (op, sql) => {
     await expect(db.pool.query(sql)).rejects.toThrow(`genaug_events is append-only: ${op} is not allowed`);
-    expect((await db.pool.query('select count(*)::int as n from genaug_events')).rows[0].n).toBe(40);
+    expect((await db.pool.query('select count(*)::int as n from genaug_events')).rows[0].n).toBe(50);
   });
 
   it('verifies an untouched history', async () => {
-    expect(await verifyChain(db.pool)).toEqual({ ok: true, streams: 4, events: 40, broken: null });
+    expect(await verifyChain(db.pool)).toEqual({ ok: true, streams: 5, events: 50, broken: null });
     expect(await verifyChain(db.pool, { projectId: 'proj_b' })).toEqual({ ok: true, streams: 1, events: 10, broken: null });
   });
 
@@ -53,6 +53,21 @@ describe('an immutable, verifiable history', () => {
     expect(await verifyChain(db.pool, { streamId: 'ledger-c' })).toMatchObject({
       ok: false,
       broken: { streamId: 'ledger-c', version: 4, problem: 'missing_version' },
+    });
+  });
+
+  it("catches a stream's last event rewritten together with its hash", async () => {
+    await rewriteEventAndHash(db.pool, 'ledger-e', 10, 'text', 'rewritten');
+    // The row now matches its own hash and its predecessor's; the stream's head does not.
+    const stored = await db.pool.query(
+      `select hash = sha256((select hash from genaug_events where stream_id = 'ledger-e' and stream_version = 9)
+         || convert_to(genaug_canonical(stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at), 'UTF8')) as consistent
+       from genaug_events where stream_id = 'ledger-e' and stream_version = 10`,
+    );
+    expect(stored.rows[0].consistent).toBe(true);
+    expect(await verifyChain(db.pool, { streamId: 'ledger-e' })).toMatchObject({
+      ok: false,
+      broken: { streamId: 'ledger-e', version: 10, problem: 'hash_mismatch' },
     });
   });
 
