@@ -4,11 +4,14 @@ import { LOG_START, type LogPosition } from './events';
 type Runner = Pool | PoolClient;
 
 export async function loadCheckpoint(runner: Runner, consumer: string): Promise<LogPosition> {
-  await runner.query('insert into genaug_checkpoints (consumer) values ($1) on conflict do nothing', [consumer]);
-  const res = await runner.query(
-    'select transaction_id::text as tx, global_position as pos from genaug_checkpoints where consumer = $1',
-    [consumer],
-  );
+  const read = () =>
+    runner.query('select transaction_id::text as tx, global_position as pos from genaug_checkpoints where consumer = $1', [consumer]);
+  let res = await read();
+  if (!res.rowCount) {
+    // Written only the first time: a read-only batch then takes no transaction id of its own.
+    await runner.query('insert into genaug_checkpoints (consumer) values ($1) on conflict do nothing', [consumer]);
+    res = await read();
+  }
   return { transactionId: res.rows[0].tx, globalPosition: Number(res.rows[0].pos) };
 }
 

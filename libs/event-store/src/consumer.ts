@@ -188,6 +188,9 @@ export class Consumer {
     if (sub.kind === 'projection') {
       await client.query('begin');
       try {
+        // Read model and checkpoint commit together, so a commit lost in a database crash loses
+        // both and the batch is simply applied again: no need to wait for the disk here.
+        await client.query('set local synchronous_commit = off');
         const from = await loadCheckpoint(client, this.name);
         const { events, position } = await readAllVisible(client, { after: from, limit: this.batchSize, types: this.types });
         if (position.globalPosition === from.globalPosition && position.transactionId === from.transactionId) {
@@ -213,7 +216,11 @@ export class Consumer {
       return { handled: 0, more: false };
     }
     if (events.length) await sub.reactor.react(events);
+    // A lost checkpoint only repeats effects that are idempotent by design: no disk wait.
+    await client.query('begin');
+    await client.query('set local synchronous_commit = off');
     await advanceCheckpoint(client, this.name, from, position);
+    await client.query('commit');
     this.options.onBatch?.(events.length);
     return { handled: events.length, more: true };
   }

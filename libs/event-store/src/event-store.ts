@@ -19,6 +19,12 @@ export interface AppendOptions {
   expectedVersion?: ExpectedVersion;
   /** Run inside a caller's transaction (the append then commits with it). */
   client?: PoolClient;
+  /**
+   * `deferred`: the commit does not wait for the disk flush; the events are visible at once
+   * and become durable with the caller's next durable append (the WAL flushes in order).
+   * Only for events a durable append will follow before anyone is answered.
+   */
+  flush?: 'durable' | 'deferred';
 }
 
 export interface ReadStreamOptions {
@@ -79,18 +85,46 @@ export class EventStore {
       metadata: e.metadata ?? {},
     }));
     const expected = options.expectedVersion ?? 'any';
-    const runner = options.client ?? this.pool;
-    const res = await runner.query(
-      'select ok, actual_version, next_version, first_position, last_position from genaug_append($1, $2, $3, $4)',
-      [streamId, encodeExpected(expected), JSON.stringify(payload), projectId],
-    );
+    // Inside a caller's transaction the function notifies, so the wake-up comes with that commit.
+    const inCallerTransaction = options.client !== undefined;
+    const res = await (options.client ?? this.pool).query({
+      name: 'genaug_append',
+      text: 'select ok, actual_version, next_version, first_position, last_position from genaug_append($1, $2, $3, $4, $5)',
+      values: [streamId, encodeExpected(expected), JSON.stringify(payload), projectId, inCallerTransaction],
+    });
     const row = res.rows[0];
     if (!row.ok) throw new WrongExpectedVersionError(streamId, expected, Number(row.actual_version));
+    if (!inCallerTransaction) this.wakeConsumers();
     return {
       nextVersion: Number(row.next_version),
       firstPosition: Number(row.first_position),
       lastPosition: Number(row.last_position),
     };
+  }
+
+  private wakeInFlight = false;
+  private wakePending = false;
+
+  /**
+   * Sends the NOTIFY for appends that have committed: one at a time, and one more after it for
+   * every append that committed meanwhile, so each append is followed by a wake-up while
+   * concurrent appends share them (see p_notify in genaug_append for why not in the append).
+   */
+  private wakeConsumers(): void {
+    if (this.wakeInFlight) {
+      this.wakePending = true;
+      return;
+    }
+    this.wakeInFlight = true;
+    this.wakePending = false;
+    this.pool
+      .query("select pg_notify('genaug_events', '')")
+      // A lost wake-up only delays consumers until they poll.
+      .catch(() => undefined)
+      .finally(() => {
+        this.wakeInFlight = false;
+        if (this.wakePending) this.wakeConsumers();
+      });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

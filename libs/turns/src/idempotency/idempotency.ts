@@ -63,7 +63,8 @@ export async function claimIdempotencyKey(
       }
     }
     try {
-      await store.append(stream, [event], { expectedVersion: last ? last.streamVersion : 'no_stream' });
+      // Visible to concurrent retries at once; flushed to disk with the turn's durable outcome.
+      await store.append(stream, [event], { expectedVersion: last ? last.streamVersion : 'no_stream', flush: 'deferred' });
       return { won: true };
     } catch (err) {
       if (!(err instanceof WrongExpectedVersionError)) throw err;

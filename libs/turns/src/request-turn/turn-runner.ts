@@ -96,7 +96,12 @@ export class TurnRunner {
       },
     ];
     if (startNow) events.push({ type: 'TurnStarted', data: { attempt: 1 }, metadata: this.metadata(plan) });
-    const res = await this.store.append(turnStream(plan.responseId), events, { expectedVersion: 'no_stream' });
+    // The outcome append that follows is durable and flushes this one with it, before the
+    // client is answered; a background turn is answered now, so its request is durable now.
+    const res = await this.store.append(turnStream(plan.responseId), events, {
+      expectedVersion: 'no_stream',
+      flush: startNow ? 'deferred' : 'durable',
+    });
     return res.nextVersion;
   }
 

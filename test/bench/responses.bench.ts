@@ -1,0 +1,148 @@
+import * as path from 'path';
+import * as http from 'http';
+import { startBenchPostgres } from './support/bench-postgres';
+import { runLoad, type LoadResult } from './support/load';
+import { freePort, startChild } from './support/processes';
+import { compare, machineInfo, printComparisons, writeResults } from './support/report';
+import { startFakeOpenAI } from '../support/upstreams';
+
+// `npm run bench:responses`: our POST /v1/responses against the Portkey gateway, both in front of
+// the same zero-latency local OpenAI-compatible upstream, in one run on this machine. Ours
+// commits every turn's events (request, model call, completion, usage) before it answers.
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const DURATION_MS = Number(process.env.GENAUG_BENCH_DURATION_MS ?? 8000);
+const WARMUP_MS = 2000;
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  body: (worker: number) => string;
+}
+
+/** One POST over a keep-alive agent; resolves with the status and body. */
+function post(url: string, headers: Record<string, string>, body: string, agent: http.Agent): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function measure(target: Target, concurrency: number, agent: http.Agent): Promise<LoadResult> {
+  return runLoad({
+    concurrency,
+    durationMs: DURATION_MS,
+    warmupMs: WARMUP_MS,
+    operation: async (worker) => {
+      const res = await post(target.url, target.headers, target.body(worker), agent);
+      if (res.status !== 200) throw new Error(`${target.name}: ${res.status} ${res.text.slice(0, 300)}`);
+      return 1;
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  const upstream = await startFakeOpenAI({ zeroLatency: true });
+  const pg = await startBenchPostgres();
+  const databaseUrl = await pg.createDatabase('bench_responses');
+  const oursPort = await freePort();
+  const adminKey = 'gaadm_bench_0123456789abcdef0123456789abcdef';
+  const ours = await startChild(
+    process.execPath,
+    [path.join(root, 'dist/apps/api/src/main.js')],
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      PORT: String(oursPort),
+      HOST: '127.0.0.1',
+      GENAUG_ADMIN_KEY: adminKey,
+      GENAUG_MASTER_KEY: '11'.repeat(32),
+      GENAUG_LOG_LEVEL: 'warn',
+      GENAUG_TIER_BALANCED: 'openai/gpt-bench',
+      GENAUG_OPENAI_BASE_URL: upstream.url,
+      OPENAI_API_KEY: 'sk-bench',
+      GENAUG_GOVERNANCE: process.env.GENAUG_GOVERNANCE ?? 'on',
+      GENAUG_ROLES: process.env.GENAUG_BENCH_ROLES ?? 'api,worker',
+    },
+    `http://127.0.0.1:${oursPort}/health/live`,
+  );
+  const portkeyPort = await freePort();
+  const portkey = await startChild(
+    process.execPath,
+    ['-r', path.join(root, 'test/bench/support/bind-loopback.cjs'), path.join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'],
+    {},
+    `http://127.0.0.1:${portkeyPort}/`,
+  );
+  try {
+    const admin = { 'content-type': 'application/json', 'x-admin-key': adminKey };
+    const project: any = await (await fetch(`http://127.0.0.1:${oursPort}/api/v1/admin/projects`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Bench' }) })).json();
+    const key: any = await (
+      await fetch(`http://127.0.0.1:${oursPort}/api/v1/admin/projects/${project.id}/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ scopes: ['responses'] }) })
+    ).json();
+
+    const targets: Target[] = [
+      {
+        name: 'general-augment',
+        url: `http://127.0.0.1:${oursPort}/v1/responses`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
+        body: (w) => JSON.stringify({ model: 'balanced', user: `bench-user-${w % 8}`, input: 'Summarize this support request and suggest the next action.' }),
+      },
+      {
+        name: 'portkey',
+        url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstream.url },
+        body: () => JSON.stringify({ model: 'gpt-bench', messages: [{ role: 'user', content: 'Summarize this support request and suggest the next action.' }] }),
+      },
+    ];
+    const dispatcher = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const results: Record<string, Record<string, LoadResult>> = {};
+    for (const target of targets) {
+      results[target.name] = {};
+      for (const c of [1, 32]) {
+        results[target.name][`c${c}`] = await measure(target, c, dispatcher);
+        const r = results[target.name][`c${c}`];
+        console.log(`${target.name} c=${c}: ${r.operationsPerSecond.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`);
+      }
+    }
+    const o = results['general-augment'];
+    const p = results['portkey'];
+    const rows = [
+      compare('requests/s, concurrency 32', 'req/s', o.c32.operationsPerSecond, p.c32.operationsPerSecond),
+      // For latency, lower is better: the ratio is theirs/ours so that above 1.0 means we are faster.
+      compare('p50 latency, concurrency 1 (theirs/ours)', 'ms', p.c1.latencyMs.p50, o.c1.latencyMs.p50, { ours: o.c1.latencyMs.p50, theirs: p.c1.latencyMs.p50 }),
+      compare('p99 latency, concurrency 1 (theirs/ours)', 'ms', p.c1.latencyMs.p99, o.c1.latencyMs.p99, { ours: o.c1.latencyMs.p99, theirs: p.c1.latencyMs.p99 }),
+      compare('p50 latency, concurrency 32 (theirs/ours)', 'ms', p.c32.latencyMs.p50, o.c32.latencyMs.p50, { ours: o.c32.latencyMs.p50, theirs: p.c32.latencyMs.p50 }),
+      compare('p99 latency, concurrency 32 (theirs/ours)', 'ms', p.c32.latencyMs.p99, o.c32.latencyMs.p99, { ours: o.c32.latencyMs.p99, theirs: p.c32.latencyMs.p99 }),
+    ];
+    printComparisons('POST /v1/responses vs Portkey gateway (same zero-latency upstream)', '@portkey-ai/gateway 1.15.2', rows);
+    const turns: any = await (await fetch(`http://127.0.0.1:${oursPort}/health/ready`)).json();
+    writeResults(path.join(root, 'test/bench/results/responses.json'), {
+      benchmark: 'responses',
+      date: new Date().toISOString(),
+      machine: { ...machineInfo(), postgres: pg.version, postgresSettings: pg.settings },
+      peer: { name: '@portkey-ai/gateway', version: '1.15.2', route: 'POST /v1/chat/completions' },
+      settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, eventsCommittedBeforeResponse: true },
+      raw: results,
+      metrics: rows,
+      readiness: turns.status,
+    });
+    dispatcher.destroy();
+  } finally {
+    await ours.stop();
+    await portkey.stop();
+    await upstream.close();
+    await pg.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
