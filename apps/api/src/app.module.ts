@@ -1,9 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AuditModule } from '@genaug/audit';
 import { EventStoreModule } from '@genaug/event-store';
 import { MemoryModule } from '@genaug/memory';
 import { ProjectsModule } from '@genaug/projects';
 import { TurnsModule } from '@genaug/turns';
+import { BUILD } from './build-info';
 import { HealthController } from './health/health.controller';
 import { allMigrations } from './runtime/migrations';
 import { APP_OPTIONS, MIGRATIONS } from './tokens';
@@ -33,6 +35,7 @@ export class AppModule {
         ProjectsModule.forRoot({ rootAdminKey: options.adminKey }),
         MemoryModule,
         TurnsModule,
+        AuditModule.forRoot({ server: BUILD }),
       ],
       controllers: [HealthController],
       providers: [

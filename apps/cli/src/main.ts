@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit';
 import { registerProjections } from './commands/projections';
+import { registerSupportBundle } from './commands/support-bundle';
 import { CliError, ExitCode, printError } from './output';
 
 /** The version of the package this file ships in (works from source and from dist/). */
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   // One file per command group under ./commands.
   registerAudit(program);
   registerProjections(program);
+  registerSupportBundle(program);
   return program;
 }
 

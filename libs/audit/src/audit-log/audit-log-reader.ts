@@ -37,7 +37,10 @@ export interface AuditFilters {
 }
 
 export function auditEntry(r: any): AuditEntry {
-  const metadata = redactValue<Record<string, any>>(r.metadata ?? {});
+  // Envelope ids are the system's own (actor `api_key:key_…`, request and trace ids): only
+  // the rest of the metadata, such as the app user id, goes through the policy.
+  const { actor = null, correlation_id = null, causation_id = null, trace_id = null, project_id, ...rest } = r.metadata ?? {};
+  const metadata = { ...redactValue<Record<string, any>>(rest), project_id, actor, correlation_id, causation_id, trace_id };
   return {
     object: 'audit.entry',
     position: Number(r.global_position),
@@ -47,10 +50,10 @@ export function auditEntry(r: any): AuditEntry {
     schema_version: r.schema_version,
     event_id: r.event_id,
     recorded_at: r.recorded_at.toISOString(),
-    actor: metadata.actor ?? null,
-    correlation_id: metadata.correlation_id ?? null,
-    causation_id: metadata.causation_id ?? null,
-    trace_id: metadata.trace_id ?? null,
+    actor,
+    correlation_id,
+    causation_id,
+    trace_id,
     user: metadata.user ?? null,
     hash: r.hash,
     data: redactValue(r.data),
