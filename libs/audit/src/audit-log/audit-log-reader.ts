@@ -40,7 +40,7 @@ export function auditEntry(r: any): AuditEntry {
   // Envelope ids are the system's own (actor `api_key:key_…`, request and trace ids): only
   // the rest of the metadata, such as the app user id, goes through the policy.
   const { actor = null, correlation_id = null, causation_id = null, trace_id = null, project_id, ...rest } = r.metadata ?? {};
-  const metadata = { ...redactValue<Record<string, any>>(rest), project_id, actor, correlation_id, causation_id, trace_id };
+  const metadata: Record<string, any> = { ...redactValue<Record<string, any>>(rest), project_id, actor, correlation_id, causation_id, trace_id };
   return {
     object: 'audit.entry',
     position: Number(r.global_position),
