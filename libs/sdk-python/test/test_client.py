@@ -243,7 +243,7 @@ class StreamingTest(ClientTestCase):
         self.server.answer(stream)
         seen = []
         try:
-            err = self.api_error(lambda: [seen.append(e["event"]) for e in self.client(timeout=0.2).stream_response({"model": "m", "input": "x"})])
+            err = self.api_error(lambda: [seen.append(e["event"]) for e in self.client(timeout=1.0).stream_response({"model": "m", "input": "x"})])
         finally:
             release.set()
         self.assertEqual(err.reason, "request_timeout")

@@ -9,7 +9,9 @@ const ts = require('typescript');
 
 const root = path.resolve(__dirname, '..');
 const src = path.join(root, 'src');
-const dist = path.join(root, 'dist');
+// `--out-dir <dir>` builds elsewhere (tests build into a copy of the package of their own).
+const outFlag = process.argv.indexOf('--out-dir');
+const dist = outFlag === -1 ? path.join(root, 'dist') : path.resolve(process.argv[outFlag + 1]);
 
 /** Node's ES module loader needs file extensions on relative imports; the sources leave them out. */
 function withExtensions(code) {

@@ -50,16 +50,15 @@ const isRetryableStatus = (status: number) => status === 429 || (status >= 500 &
 class Deadline {
   readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly forwardAbort = () => this.controller.abort(this.outer?.reason);
   expired = false;
 
   constructor(
     private readonly ms: number,
-    outer?: AbortSignal,
+    private readonly outer?: AbortSignal,
   ) {
-    if (outer) {
-      if (outer.aborted) this.controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => this.controller.abort(outer.reason), { once: true });
-    }
+    if (outer?.aborted) this.controller.abort(outer.reason);
+    else outer?.addEventListener('abort', this.forwardAbort, { once: true });
     this.touch();
   }
 
@@ -74,6 +73,8 @@ class Deadline {
 
   clear(): void {
     if (this.timer) clearTimeout(this.timer);
+    // A long-lived caller signal must not collect one listener per request.
+    this.outer?.removeEventListener('abort', this.forwardAbort);
   }
 }
 

@@ -144,6 +144,17 @@ describe('errors', () => {
     server.answer(slow);
     expect(responseOutputText(await client({ timeoutMs: 0 }).createResponse({ model: 'm', input: 'x' }))).toBe('late');
   });
+  it('leaves a caller abort as an AbortError, not an API error', async () => {
+    let arrived!: () => void;
+    const received = new Promise<void>((resolve) => (arrived = resolve));
+    server.answer(() => arrived()); // …and never answers
+    const controller = new AbortController();
+    const pending = client().createResponse({ model: 'm', input: 'x' }, { signal: controller.signal, idempotencyKey: 'k' });
+    await received;
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(server.received).toHaveLength(1);
+  });
 });
 
 describe('retries', () => {
@@ -279,7 +290,7 @@ describe('streamResponse', () => {
     const seen: string[] = [];
     const err = await rejectionOf(
       (async () => {
-        for await (const event of client({ timeoutMs: 200 }).streamResponse({ model: 'm', input: 'x' })) seen.push(event.event);
+        for await (const event of client({ timeoutMs: 500 }).streamResponse({ model: 'm', input: 'x' })) seen.push(event.event);
       })(),
     );
     expect(err.reason).toBe('request_timeout');

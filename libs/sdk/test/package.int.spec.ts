@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,20 +8,24 @@ import { VERSION } from '@genaug/sdk';
 import { encodeSseEvent, parseCreateResponseRequest, ResponseSequencer, SSE_DONE } from '@genaug/responses';
 import { ContractServer, errorBody, json } from './contract-server';
 
-// The package as an app installs it: built by its own script, resolved by name through
-// its `exports` from a project that has it in node_modules.
+// The package as an app installs it: its published files in an app's node_modules, built
+// by its own script, resolved by name through its `exports`. The copy is private to this
+// run, so a build elsewhere in the tree cannot pull files from under it.
 
 const run = promisify(execFile);
 const sdkRoot = resolve(__dirname, '..');
 const repoRoot = resolve(sdkRoot, '../..');
 const server = new ContractServer();
 let app: string;
+let installed: string;
 
 beforeAll(async () => {
-  await run(process.execPath, [join(sdkRoot, 'scripts/build.js')]);
   app = mkdtempSync(join(tmpdir(), 'genaug-sdk-app-'));
-  mkdirSync(join(app, 'node_modules/@general-augment'), { recursive: true });
-  symlinkSync(sdkRoot, join(app, 'node_modules/@general-augment/sdk'), 'dir');
+  installed = join(app, 'node_modules/@general-augment/sdk');
+  mkdirSync(installed, { recursive: true });
+  const published: string[] = JSON.parse(readFileSync(join(sdkRoot, 'package.json'), 'utf8')).files;
+  for (const file of ['package.json', ...published.filter((f) => f !== 'dist')]) cpSync(join(sdkRoot, file), join(installed, file), { recursive: true });
+  await run(process.execPath, [join(sdkRoot, 'scripts/build.js'), '--out-dir', join(installed, 'dist')]);
   await server.start();
   // Answers as the API does, from the shared contract code.
   server.always((req, res) => {
@@ -78,7 +82,7 @@ describe('@general-augment/sdk package', () => {
   });
 
   it('runs the mock-backed contract-test example', async () => {
-    const example = join(sdkRoot, 'examples/contract-test.mjs');
+    const example = join(installed, 'examples/contract-test.mjs');
     const env = { ...process.env, GENAUG_API_BASE_URL: server.url, GENAUG_API_KEY: 'local-test' };
     const { stdout } = await run(process.execPath, [example], { env });
     expect(stdout).toContain('ok   a stream ends with response.completed');
@@ -213,7 +217,7 @@ export async function main() {
     const sdkDeclarations = compiled
       .getSourceFiles()
       .map((f) => f.fileName)
-      .filter((f) => f.includes('/libs/sdk/dist/') && f.endsWith('/index.d.ts'))
+      .filter((f) => f.startsWith(installed) && f.endsWith('/index.d.ts'))
       .map((f) => f.slice(f.indexOf('dist/')));
     expect(sdkDeclarations.sort()).toEqual(['dist/cjs/index.d.ts', 'dist/esm/index.d.ts']);
   });
