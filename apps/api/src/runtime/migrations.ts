@@ -1,4 +1,5 @@
 import { eventStoreMigrations, type Migration } from '@genaug/event-store';
+import { memoryMigrations } from '@genaug/memory';
 
 // Every slice's migrations, in the order they apply.
-export const allMigrations: Migration[] = [...eventStoreMigrations];
+export const allMigrations: Migration[] = [...eventStoreMigrations, ...memoryMigrations];

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@genaug/kernel';
+import { estimateTokens } from '@genaug/models';
+import { memorySettingsOf } from '../memory-settings';
+import { MemorySearch } from '../search-memory/memory-search';
+
+export interface RecalledMemory {
+  id: string;
+  fact: string;
+  fact_type: string;
+  importance_score: number;
+  score: number;
+}
+
+export interface RecallLimits {
+  maxCount: number;
+  maxTokens: number;
+}
+
+// A turn's input can be long; its end (the latest words) is what the user is asking about.
+const QUERY_MAX_CHARS = 2000;
+// Ranked candidates fetched before the token cap picks from them.
+const CANDIDATES_PER_SLOT = 3;
+
+/** Takes memories in rank order while they fit the count and token caps; one too long is skipped. */
+export function capMemories<T extends { fact: string }>(ranked: T[], limits: RecallLimits): T[] {
+  const out: T[] = [];
+  let tokens = 0;
+  for (const m of ranked) {
+    if (out.length >= limits.maxCount) break;
+    const cost = estimateTokens(m.fact);
+    if (tokens + cost > limits.maxTokens) continue;
+    out.push(m);
+    tokens += cost;
+  }
+  return out;
+}
+
+/**
+ * What a turn knows about its user: the user's memories most relevant to the turn's input,
+ * capped by count and tokens. The turns slice calls it and records the ids it used.
+ */
+@Injectable()
+export class MemoryRecall {
+  constructor(
+    private readonly search: MemorySearch,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The project setting `memory.use_in_turns` (default true). */
+  enabledFor(settings: { memory?: Record<string, unknown> } | null | undefined): boolean {
+    return memorySettingsOf(settings).use_in_turns;
+  }
+
+  /** The caps the project sets for memories in a turn. */
+  limitsFor(settings: { memory?: Record<string, unknown> } | null | undefined): RecallLimits {
+    const s = memorySettingsOf(settings);
+    return { maxCount: s.max_memories_in_turn, maxTokens: s.max_memory_tokens_in_turn };
+  }
+
+  async recall(projectId: string, userId: string, query: string, limits: RecallLimits): Promise<RecalledMemory[]> {
+    const text = query.trim().slice(-QUERY_MAX_CHARS);
+    if (!text || limits.maxCount < 1 || limits.maxTokens < 1) return [];
+    const ranked = await this.search.search(projectId, {
+      userId,
+      query: text,
+      topK: limits.maxCount * CANDIDATES_PER_SLOT,
+      now: this.clock.now(),
+    });
+    return capMemories(ranked, limits).map((m) => ({
+      id: m.id,
+      fact: m.fact,
+      fact_type: m.fact_type,
+      importance_score: m.importance_score,
+      score: m.score,
+    }));
+  }
+
+  /** The recalled memories as one block of text for the model's instructions. */
+  asContext(memories: RecalledMemory[]): string | null {
+    if (!memories.length) return null;
+    const lines = memories.map((m) => `- (${m.fact_type}) ${m.fact}`);
+    return ['Known facts about this user, from memory (most relevant first):', ...lines].join('\n');
+  }
+}

@@ -1,0 +1,143 @@
+import { createHash } from 'crypto';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { AppError, CLOCK, newId, type Clock } from '@genaug/kernel';
+import { ERASED, EventStore, ReadYourWrites, Sealer, WrongExpectedVersionError, type NewEvent, type StoredEvent } from '@genaug/event-store';
+import { memoryEventMetadata, type CommandContext } from '../command-context';
+import { memoryKeyStream, memoryStream, memorySubject, type MemoryKeyClaimedData, type MemoryStoredData } from '../memory.events';
+import type { MemoryView } from '../memory-view';
+import { MEMORY_PROJECTION } from '../projections/memories.projection';
+import { UserMemories } from '../user-memories';
+import type { StoreMemoryInput } from './store-memory.request';
+
+export class StoreMemory {
+  constructor(
+    readonly projectId: string,
+    readonly input: StoreMemoryInput,
+    readonly context: CommandContext,
+  ) {}
+}
+
+export interface StoreMemoryResult {
+  memory: MemoryView;
+  /** True when an earlier request with the same idempotency key stored it. */
+  replayed: boolean;
+}
+
+/** What makes two stores "the same request" for an idempotency key. */
+function requestHash(input: StoreMemoryInput): string {
+  const metadata = input.metadata ? Object.entries(input.metadata).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
+  const canonical = JSON.stringify([input.fact, input.fact_type, input.importance_score, input.source ?? null, metadata]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Seals the fact for the user's memory subject and appends MemoryStored to the user's memory
+ * stream. With an idempotency key, the same transaction claims the key's own stream with an
+ * expected version: of concurrent retries exactly one append wins, and the others answer with
+ * the winner's memory. No lock is taken beyond the append itself.
+ */
+@CommandHandler(StoreMemory)
+export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMemoryResult> {
+  constructor(
+    private readonly store: EventStore,
+    private readonly sealer: Sealer,
+    private readonly ryw: ReadYourWrites,
+    private readonly memories: UserMemories,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(cmd: StoreMemory): Promise<StoreMemoryResult> {
+    const { projectId, input } = cmd;
+    const subject = memorySubject(input.user_id);
+    const memoryId = newId('mem');
+    const storedAt = this.clock.now().toISOString();
+    const data: MemoryStoredData = {
+      memory_id: memoryId,
+      user_id: input.user_id,
+      fact_sealed: await this.sealer.seal(projectId, subject, input.fact),
+      fact_type: input.fact_type,
+      importance_score: input.importance_score,
+      source: input.source ?? null,
+      metadata_sealed: input.metadata ? await this.sealer.sealJson(projectId, subject, input.metadata) : null,
+      stored_at: storedAt,
+    };
+    const metadata = memoryEventMetadata(projectId, input.user_id, cmd.context);
+    const stored: NewEvent = { type: 'MemoryStored', data, metadata };
+    const memory: MemoryView = {
+      id: memoryId,
+      object: 'memory',
+      user_id: input.user_id,
+      fact: input.fact,
+      fact_type: input.fact_type,
+      importance_score: input.importance_score,
+      source: input.source ?? null,
+      metadata: input.metadata ?? null,
+      created_at: storedAt,
+    };
+
+    if (!input.idempotency_key) {
+      const res = await this.store.append(memoryStream(projectId, input.user_id), [stored], { expectedVersion: 'any' });
+      await this.ryw.waitFor(MEMORY_PROJECTION, res.lastPosition);
+      return { memory, replayed: false };
+    }
+
+    const keyStream = memoryKeyStream(projectId, input.user_id, input.idempotency_key);
+    const hash = requestHash(input);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [claim] = await this.store.readStream(keyStream, { direction: 'backwards', limit: 1 });
+      if (claim) {
+        const claimedHash = await this.sealer.unseal((claim.data as MemoryKeyClaimedData).request_hash_sealed);
+        // A claim whose key was purged with the memory it stored no longer holds the key.
+        if (claimedHash !== ERASED) return this.replay(projectId, claim, claimedHash === hash);
+      }
+      const claimed: NewEvent = {
+        type: 'MemoryKeyClaimed',
+        data: { memory_id: memoryId, user_id: input.user_id, request_hash_sealed: await this.sealer.seal(projectId, subject, hash) },
+        metadata,
+      };
+      try {
+        const position = await this.appendClaimed(memoryStream(projectId, input.user_id), stored, keyStream, claimed, claim?.streamVersion);
+        await this.ryw.waitFor(MEMORY_PROJECTION, position);
+        return { memory, replayed: false };
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+      }
+    }
+    throw new AppError(409, 'conflict', 'A concurrent store with this idempotency_key won; retry the request', { param: 'idempotency_key' });
+  }
+
+  /** MemoryStored and the key's claim commit together, or neither does. */
+  private async appendClaimed(stream: string, stored: NewEvent, keyStream: string, claimed: NewEvent, keyVersion?: number): Promise<number> {
+    const client = await this.store.pool.connect();
+    try {
+      await client.query('begin');
+      await this.store.append(stream, [stored], { expectedVersion: 'any', client });
+      const res = await this.store.append(keyStream, [claimed], { expectedVersion: keyVersion ?? 'no_stream', client });
+      await client.query('commit');
+      return res.lastPosition;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async replay(projectId: string, claim: StoredEvent, sameRequest: boolean): Promise<StoreMemoryResult> {
+    if (!sameRequest) {
+      throw new AppError(422, 'idempotency_key_reused', 'This idempotency_key was already used to store a different memory', {
+        param: 'idempotency_key',
+      });
+    }
+    // The claim commits with its MemoryStored, which comes first in the transaction.
+    await this.ryw.waitFor(MEMORY_PROJECTION, claim.globalPosition);
+    const memory = await this.memories.find(projectId, (claim.data as MemoryKeyClaimedData).memory_id);
+    if (!memory) {
+      throw new AppError(409, 'memory_deleted', 'The memory stored with this idempotency_key has since been deleted', {
+        param: 'idempotency_key',
+      });
+    }
+    return { memory, replayed: true };
+  }
+}
