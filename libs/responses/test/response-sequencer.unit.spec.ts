@@ -283,6 +283,16 @@ describe('ResponseSequencer', () => {
     expect(seq.response.incomplete_details).toEqual(reason ? { reason } : null);
   });
 
+  it('ends incomplete for a reason of the server own, whatever the finish reason', () => {
+    const seq = sequencer();
+    const events = [
+      ...seq.push({ type: 'text.delta', delta: '{"seat":' }),
+      ...seq.push({ type: 'completed', finishReason: 'stop', incompleteReason: 'invalid_structured_output' }),
+    ];
+    expect(events.at(-1)?.type).toBe('response.incomplete');
+    expect(seq.response).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'invalid_structured_output' }, output: [{ status: 'incomplete' }] });
+  });
+
   it('never changes an event after emitting it', () => {
     const seq = sequencer();
     const added = seq.push({ type: 'text.delta', delta: 'a' });
