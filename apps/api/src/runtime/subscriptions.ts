@@ -1,3 +1,4 @@
+import { auditProjections } from '@genaug/audit';
 import type { Projection, Sealer } from '@genaug/event-store';
 import { createMemoryProjection } from '@genaug/memory';
 import { projectsProjection } from '@genaug/projects';
@@ -8,5 +9,5 @@ import { projectsProjection } from '@genaug/projects';
  * fact text, so its projection unseals and exists only where the sealer is given.
  */
 export function allProjections(sealer?: Sealer): Projection[] {
-  return [projectsProjection, ...(sealer ? [createMemoryProjection(sealer)] : [])];
+  return [projectsProjection, ...(sealer ? [createMemoryProjection(sealer)] : []), ...auditProjections];
 }
