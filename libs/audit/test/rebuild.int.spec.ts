@@ -16,7 +16,7 @@ registerEvents({
 /** Every row of every table of a projection, in key order. */
 async function snapshot(db: TestDatabase, tables: string[]): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const table of tables) out[table] = (await db.pool.query(`select * from ${table} order by 1, 2, 3`)).rows;
+  for (const table of tables) out[table] = (await db.pool.query(`select * from ${table} order by 1, 2, 3, 4, 5`)).rows;
   return out;
 }
 
