@@ -17,7 +17,12 @@ export interface AppendResult {
 
 export interface AppendOptions {
   expectedVersion?: ExpectedVersion;
-  /** Run inside a caller's transaction (the append then commits with it). */
+  /**
+   * Run inside a caller's transaction (the append then commits with it). If that transaction
+   * wrote before and a newer one has appended to the stream since, the append fails with a
+   * serialization failure (40001) and the caller retries the transaction: consumers read in
+   * transaction order, so a stream's versions must follow it.
+   */
   client?: PoolClient;
   /**
    * `deferred`: the commit does not wait for the disk flush; the events are visible at once
@@ -48,6 +53,9 @@ export interface ReadAllResult {
 
 const encodeExpected = (e: ExpectedVersion): number =>
   e === 'any' ? -1 : e === 'no_stream' ? -2 : e === 'stream_exists' ? -3 : e;
+
+// Named statements: parsed and planned once per connection.
+const APPEND_RESULT = 'select ok, actual_version, next_version, first_position, last_position from';
 
 const COLUMNS = `global_position, transaction_id::text as transaction_id, stream_id, stream_version, event_id, type,
   schema_version, data, metadata, project_id, recorded_at, encode(hash, 'hex') as hash`;
@@ -85,16 +93,18 @@ export class EventStore {
       metadata: e.metadata ?? {},
     }));
     const expected = options.expectedVersion ?? 'any';
-    // Inside a caller's transaction the function notifies, so the wake-up comes with that commit.
-    const inCallerTransaction = options.client !== undefined;
-    const res = await (options.client ?? this.pool).query({
-      name: 'genaug_append',
-      text: 'select ok, actual_version, next_version, first_position, last_position from genaug_append($1, $2, $3, $4, $5)',
-      values: [streamId, encodeExpected(expected), JSON.stringify(payload), projectId, inCallerTransaction],
-    });
+    // Inside a caller's transaction the function notifies, so the wake-up comes with that commit;
+    // so does a deferred append, whose commit does not wait for the disk.
+    const notifyInside = options.client !== undefined || options.flush === 'deferred';
+    const values = [streamId, encodeExpected(expected), JSON.stringify(payload), projectId];
+    const res = await (options.client ?? this.pool).query(
+      options.flush === 'deferred'
+        ? { name: 'genaug_append_deferred', text: `${APPEND_RESULT} genaug_append_deferred($1, $2, $3, $4)`, values }
+        : { name: 'genaug_append', text: `${APPEND_RESULT} genaug_append($1, $2, $3, $4, $5)`, values: [...values, notifyInside] },
+    );
     const row = res.rows[0];
     if (!row.ok) throw new WrongExpectedVersionError(streamId, expected, Number(row.actual_version));
-    if (!inCallerTransaction) this.wakeConsumers();
+    if (!notifyInside) this.wakeConsumers();
     return {
       nextVersion: Number(row.next_version),
       firstPosition: Number(row.first_position),
