@@ -74,15 +74,16 @@ export class BackgroundTurns implements Reactor {
       userAgent: r.user_agent,
       receivedAt: state.createdAt,
     };
+    const input = await unsealItems(r.input_sealed);
     return {
       responseId: r.response_id,
       projectId: state.projectId,
       settings,
       request: { ...r.request, input: '', instructions } as CreateResponseRequest,
       instructions,
-      input: await unsealItems(r.input_sealed),
+      input,
       context: await unsealItems(r.context_sealed),
-      memory: { ids: r.memory_ids, text: null },
+      memory: r.anonymous_user ? { ids: [], text: null } : await this.planner.memory(state.projectId, r.user, settings, input),
       user: r.user,
       anonymousUser: r.anonymous_user,
       keyId: r.key_id,

@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { AppError, badRequest, newId, systemClock, type RequestContext } from '@genaug/kernel';
+import { MemoryRecall } from '@genaug/memory';
 import { ModelRouter } from '@genaug/models';
 import { actorOf, ProjectDirectory, type Caller, type ProjectSettings } from '@genaug/projects';
 import { inputItems, type CreateResponseRequest } from '@genaug/responses';
 import { ConversationStore } from '../conversations/conversation-store';
 import { TurnReader } from '../read-response/turn-reader';
 import { ANONYMOUS_USER } from '../turn.events';
-import { outputAsContext, type ContextItem } from './model-messages';
+import { outputAsContext, userText, type ContextItem } from './model-messages';
 import { schemaProblem } from './structured-output';
 import { projectDay, type TurnPlan } from './turn-plan';
 
@@ -23,6 +24,7 @@ export class TurnPlanner {
     private readonly router: ModelRouter,
     private readonly reader: TurnReader,
     private readonly conversations: ConversationStore,
+    @Optional() private readonly memoryRecall?: MemoryRecall,
   ) {}
 
   async plan(caller: Caller & { kind: 'project_key' }, request: CreateResponseRequest, ctx: RequestContext): Promise<TurnPlan> {
@@ -52,7 +54,7 @@ export class TurnPlanner {
       instructions: request.instructions ?? null,
       input,
       context: [...history, ...input],
-      memory: { ids: [], text: null },
+      memory: await this.memory(projectId, request.user ?? null, settings, input),
       user,
       anonymousUser: !request.user,
       keyId: caller.keyId,
@@ -62,6 +64,13 @@ export class TurnPlanner {
       conversationId,
       day: projectDay(ctx.receivedAt ?? systemClock.now(), settings.timezone ?? 'UTC'),
     };
+  }
+
+  /** The user's memories most relevant to this input, unless the project turned memory off. */
+  async memory(projectId: string, user: string | null, settings: ProjectSettings, input: ContextItem[]): Promise<TurnPlan['memory']> {
+    if (!user || !this.memoryRecall || !this.memoryRecall.enabledFor(settings)) return { ids: [], text: null };
+    const recalled = await this.memoryRecall.recall(projectId, user, userText(input), this.memoryRecall.limitsFor(settings));
+    return { ids: recalled.map((m) => m.id), text: this.memoryRecall.asContext(recalled) };
   }
 
   private check(request: CreateResponseRequest): void {
