@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit';
 import { registerProjections } from './commands/projections';
 import { registerSupportBundle } from './commands/support-bundle';
+import { registerMock } from './commands/mock';
 import { CliError, ExitCode, printError } from './output';
 
 /** The version of the package this file ships in (works from source and from dist/). */
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerProjections(program);
   registerSupportBundle(program);
+  registerMock(program);
   return program;
 }
 

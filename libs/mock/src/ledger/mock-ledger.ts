@@ -1,0 +1,160 @@
+import { badRequest, notFound, parseOrThrow } from '@genaug/kernel';
+import {
+  addDays,
+  daysBetween,
+  emptyFigures,
+  inputText,
+  MAX_USAGE_DAYS,
+  outputText,
+  todayIn,
+  usageQuerySchema,
+  type TraceDetail,
+  type UsageFigures,
+  type UsageReport,
+} from '@genaug/audit';
+import type { Clock } from '@genaug/kernel';
+import { ANONYMOUS_USER, messageCount } from '@genaug/turns';
+import { inputItems } from '@genaug/responses';
+import { BoundedMap } from '../bounded-map';
+import type { MockTurnOutcome, MockTurnPlan } from '../turns/mock-turn';
+
+// Usage and traces of the mock's turns, in the shapes of the real admin routes (libs/audit).
+// The mock is one project: any project id reads the same figures. Days are UTC days.
+
+const TRACE_CAPACITY = 10_000;
+
+interface UsageCell extends UsageFigures {
+  day: string;
+  user: string;
+  feature: string | null;
+  model: string | null;
+}
+
+const GROUPS = { day: 'day', user: 'user', feature: 'feature', model: 'model' } as const;
+
+export class MockLedger {
+  private readonly traces = new BoundedMap<string, TraceDetail>(TRACE_CAPACITY);
+  /** trace id and request id -> response id of the latest turn that carried it. */
+  private readonly aliases = new BoundedMap<string, string>(TRACE_CAPACITY * 2);
+  private readonly cells = new Map<string, UsageCell>();
+
+  constructor(private readonly clock: Clock) {}
+
+  record(plan: MockTurnPlan, outcome: MockTurnOutcome): void {
+    const { request, ctx } = plan;
+    const response = outcome.response;
+    const usage = outcome.usage;
+    const figures = {
+      input_tokens: usage?.inputTokens ?? 0,
+      output_tokens: usage?.outputTokens ?? 0,
+      cached_tokens: usage?.cachedTokens ?? 0,
+      reasoning_tokens: usage?.reasoningTokens ?? 0,
+    };
+    const feature = request.metadata?.feature ?? null;
+    const status = outcome.failure ? 'failed' : response.status;
+    const input = inputItems(request);
+    const functionCalls = response.output.filter((i) => i.type === 'function_call').length;
+    this.traces.set(response.id, {
+      object: 'trace',
+      trace_id: ctx.traceId,
+      response_id: response.id,
+      request_id: ctx.requestId,
+      status,
+      user: request.user ?? ANONYMOUS_USER,
+      key_id: null,
+      idempotency_key: ctx.idempotencyKey,
+      feature,
+      source: request.metadata?.source ?? 'api',
+      metadata: request.metadata ?? {},
+      requested_model: request.model,
+      provider: outcome.provider,
+      model: outcome.model,
+      started_at: outcome.startedAt.toISOString(),
+      ended_at: outcome.endedAt.toISOString(),
+      duration_ms: outcome.endedAt.getTime() - outcome.startedAt.getTime(),
+      usage: { ...figures, total_tokens: figures.input_tokens + figures.output_tokens },
+      cost_usd: outcome.costUsd,
+      error: outcome.failure ? { ...outcome.failure } : null,
+      incomplete_reason: response.incomplete_details?.reason ?? null,
+      counts: { model_calls: 1, model_errors: outcome.failure ? 1 : 0, function_calls: functionCalls, attempts: 1 },
+      previous_response_id: request.previous_response_id ?? null,
+      conversation_id: request.conversation?.id ?? null,
+      stream: !!request.stream,
+      background: !!request.background,
+      user_agent: ctx.userAgent,
+      traceparent: ctx.traceparent,
+      input: { text: inputText(input), items: input },
+      instructions: request.instructions ?? null,
+      output: outcome.failure ? null : { text: outputText(response.output), items: response.output },
+      spans: [],
+    });
+    this.aliases.set(ctx.traceId, response.id);
+    this.aliases.set(ctx.requestId, response.id);
+
+    const day = outcome.endedAt.toISOString().slice(0, 10);
+    const user = request.user ?? ANONYMOUS_USER;
+    const key = JSON.stringify([day, user, feature, outcome.model]);
+    const cell = this.cells.get(key) ?? { ...emptyFigures(), day, user, feature, model: outcome.model };
+    cell.agent_turns += 1;
+    cell.messages += messageCount(input as never) + (response.output.some((i) => i.type === 'message') ? 1 : 0);
+    cell.input_tokens += figures.input_tokens;
+    cell.output_tokens += figures.output_tokens;
+    cell.cached_tokens += figures.cached_tokens;
+    cell.reasoning_tokens += figures.reasoning_tokens;
+    cell.total_tokens += figures.input_tokens + figures.output_tokens;
+    cell.cost_usd = round8(cell.cost_usd + outcome.costUsd);
+    if (outcome.failure) cell.errors += 1;
+    this.cells.set(key, cell);
+  }
+
+  /** GET …/traces/{id}: by response id, trace id or request id. */
+  trace(id: string): TraceDetail {
+    const trace = this.traces.get(id) ?? this.traces.get(this.aliases.get(id) ?? '');
+    if (!trace) throw notFound('Trace', 'trace_id');
+    return trace;
+  }
+
+  /** GET …/usage, as libs/audit reports it. */
+  usage(projectId: string, query: unknown): UsageReport {
+    const q = parseOrThrow(usageQuerySchema, query ?? {});
+    const end = q.end_date ?? (q.start_date ? addDays(q.start_date, 29) : todayIn('UTC', this.clock.now()));
+    const start = q.start_date ?? addDays(end, -29);
+    if (start > end) throw badRequest('start_date', 'start_date must not be after end_date');
+    if (daysBetween(start, end).length > MAX_USAGE_DAYS) throw badRequest('end_date', `A report covers at most ${MAX_USAGE_DAYS} days`);
+
+    const group = GROUPS[q.group_by];
+    const groups = new Map<string | null, UsageFigures>();
+    const totals = emptyFigures();
+    for (const cell of this.cells.values()) {
+      if (cell.day < start || cell.day > end) continue;
+      if (q.user && cell.user !== q.user) continue;
+      if (q.feature && cell.feature !== q.feature) continue;
+      const key = cell[group];
+      const figures = groups.get(key) ?? emptyFigures();
+      add(figures, cell);
+      add(totals, cell);
+      groups.set(key, figures);
+    }
+    let keys = [...groups.keys()].sort(byKey);
+    if (q.group_by === 'day') keys = daysBetween(start, end);
+    return {
+      object: 'usage',
+      project_id: projectId,
+      start_date: start,
+      end_date: end,
+      timezone: 'UTC',
+      group_by: q.group_by,
+      data: keys.map((key) => ({ [q.group_by]: key, ...(groups.get(key) ?? emptyFigures()) })),
+      totals,
+    };
+  }
+}
+
+function add(into: UsageFigures, from: UsageFigures): void {
+  for (const k of Object.keys(into) as (keyof UsageFigures)[]) into[k] = k === 'cost_usd' ? round8(into[k] + from[k]) : into[k] + from[k];
+}
+
+const round8 = (n: number) => Math.round(n * 1e8) / 1e8;
+
+/** As PostgreSQL orders them: by value, nulls last. */
+const byKey = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);

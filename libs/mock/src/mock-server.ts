@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '@genaug/kernel';
+import { MockLedger } from './ledger/mock-ledger';
+import { MockMemory } from './memory/mock-memory';
+import { noSuchRoute, readBody, requestContext, requireAdminKey, requireProjectKey, sendError, sendJson, type MockRequest } from './mock-http';
+import { MockResponses } from './turns/mock-responses';
+
+// `genaug mock`: the app-facing API of General Augment in one process with no database, for
+// app contract tests in CI. Deterministic (the local model answers from the input alone) and
+// fast (plain node:http). Everything is kept in memory and is gone when it stops.
+
+export interface MockServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  /** No line per request. */
+  quiet?: boolean;
+  clock?: Clock;
+  /** Where request lines go; stdout by default. */
+  log?: (line: string) => void;
+}
+
+export interface MockServer {
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const MOCK_DEFAULT_PORT = 8787;
+export const MOCK_BUILD = 'mock';
+
+type Handler = (req: MockRequest, res: ServerResponse, params: string[]) => unknown | Promise<unknown>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const segment = '([^/]+)';
+
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const clock = options.clock ?? systemClock;
+  const version = packageVersion();
+  const ledger = new MockLedger(clock);
+  const responses = new MockResponses(ledger, clock);
+  const memory = new MockMemory(clock);
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+
+  const health = (status: string) => (req: MockRequest, res: ServerResponse) =>
+    sendJson(res, 200, { status, version, build: MOCK_BUILD, mock: true, ...(status === 'ready' ? { checks: {} } : {}) }, { 'x-request-id': req.ctx.requestId });
+  const app = (handler: Handler): Handler => (req, res, params) => {
+    requireProjectKey(req);
+    return handler(req, res, params);
+  };
+  const admin = (handler: Handler): Handler => (req, res, params) => {
+    requireAdminKey(req);
+    return handler(req, res, params);
+  };
+  const json = (status: number, body: unknown, req: MockRequest, res: ServerResponse) => sendJson(res, status, body, { 'x-request-id': req.ctx.requestId });
+
+  const routes: Route[] = [
+    { method: 'GET', pattern: /^\/health\/live$/, handler: health('ok') },
+    { method: 'GET', pattern: /^\/health\/ready$/, handler: health('ready') },
+    { method: 'POST', pattern: /^\/v1\/responses$/, handler: app((req, res) => responses.create(req, res)) },
+    { method: 'GET', pattern: new RegExp(`^/v1/responses/${segment}$`), handler: app((req, res, [id]) => responses.get(req, res, id)) },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/memory$/,
+      handler: app((req, res) => {
+        const stored = memory.store(req.body, req.ctx.idempotencyKey);
+        sendJson(res, stored.status, stored.memory, { 'x-request-id': req.ctx.requestId, ...(stored.replayed ? { 'Idempotent-Replayed': 'true' } : {}) });
+      }),
+    },
+    { method: 'POST', pattern: /^\/v1\/memory\/search$/, handler: app((req, res) => json(200, memory.search(req.body), req, res)) },
+    { method: 'POST', pattern: /^\/v1\/memory\/purge$/, handler: app((req, res) => json(200, memory.purge(req.body), req, res)) },
+    { method: 'GET', pattern: /^\/v1\/memory$/, handler: app((req, res) => json(200, memory.list(Object.fromEntries(req.query)), req, res)) },
+    { method: 'GET', pattern: /^\/v1\/memory\/profile$/, handler: app((req, res) => json(200, memory.profile(Object.fromEntries(req.query)), req, res)) },
+    { method: 'DELETE', pattern: new RegExp(`^/v1/memory/${segment}$`), handler: app((req, res, [id]) => json(200, memory.delete(id), req, res)) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/admin/projects/${segment}/usage$`),
+      handler: admin((req, res, [project]) => json(200, ledger.usage(project, Object.fromEntries(req.query)), req, res)),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/admin/projects/${segment}/traces/${segment}$`),
+      handler: admin((req, res, [, id]) => json(200, ledger.trace(id), req, res)),
+    },
+  ];
+
+  const handle = async (raw: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const ctx = requestContext(raw);
+    const target = raw.url ?? '/';
+    const q = target.indexOf('?');
+    const url = { pathname: q < 0 ? target : target.slice(0, q), searchParams: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) };
+    try {
+      const method = raw.method ?? 'GET';
+      let params: string[] | null = null;
+      const route = routes.find((r) => {
+        if (r.method !== method) return false;
+        const m = r.pattern.exec(url.pathname);
+        params = m ? m.slice(1).map(decodeURIComponent) : null;
+        return !!m;
+      });
+      if (!route) throw noSuchRoute();
+      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(raw);
+      await route.handler({ method, path: url.pathname, query: url.searchParams, headers: raw.headers, ctx, body, raw }, res, params!);
+    } catch (err) {
+      sendError(res, err, { 'x-request-id': ctx.requestId });
+    }
+    if (!options.quiet) log(`${raw.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms ${ctx.requestId}`);
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? MOCK_DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${shownHost}:${port}`, host, port, close: () => closeServer(server) };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Idle keep-alive connections would hold close() open.
+    server.closeIdleConnections();
+  });
+}
+
+/** The version of the package the mock ships in, as the real server's health reports it. */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+  }
+  return '0.0.0';
+}

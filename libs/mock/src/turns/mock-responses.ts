@@ -1,0 +1,187 @@
+import type { ServerResponse } from 'node:http';
+import { AppError, newId, notFound, type Clock } from '@genaug/kernel';
+import { loadModelEnv, ModelRouter, type ModelCandidate } from '@genaug/models';
+import {
+  buildResponse,
+  encodeSseEvent,
+  inputItems,
+  parseCreateResponseRequest,
+  SSE_DONE,
+  SSE_HEADERS,
+  type CreateResponseRequest,
+  type ResponseObject,
+  type ResponseStreamEvent,
+} from '@genaug/responses';
+import { outputAsContext, type ContextItem } from '@genaug/turns';
+// Pure functions of the turns slice that its index does not export (yet).
+import { requestHash } from '../../../turns/src/idempotency/idempotency';
+import { replayStream } from '../../../turns/src/request-turn/replay';
+import { BoundedMap } from '../bounded-map';
+import type { MockLedger } from '../ledger/mock-ledger';
+import { sendJson, type MockRequest } from '../mock-http';
+import { checkTurnRequest } from './request-checks';
+import { isLimitTrigger, limitError, triggerOf } from './error-triggers';
+import { runMockTurn, turnMetadata, type MockTurnOutcome, type MockTurnPlan } from './mock-turn';
+
+/** How many recent responses, conversations and idempotency keys the mock remembers. */
+const MEMORY_CAPACITY = 10_000;
+
+interface StoredTurn {
+  request: CreateResponseRequest;
+  context: ContextItem[];
+  /** The queued response until the turn ends, then the final one. */
+  response: ResponseObject;
+  outcome: MockTurnOutcome | null;
+  ended: Promise<void>;
+}
+
+/** POST /v1/responses and GET /v1/responses/{id}, answered like the real server, kept in memory. */
+export class MockResponses {
+  // The defaults only: tiers served by the local models, whatever the environment says.
+  private readonly router = new ModelRouter({ env: loadModelEnv({}) });
+  private readonly turns = new BoundedMap<string, StoredTurn>(MEMORY_CAPACITY);
+  private readonly conversations = new BoundedMap<string, ContextItem[]>(MEMORY_CAPACITY);
+  private readonly keys = new BoundedMap<string, { hash: string; responseId: string }>(MEMORY_CAPACITY);
+
+  constructor(
+    private readonly ledger: MockLedger,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(req: MockRequest, res: ServerResponse): Promise<void> {
+    const { ctx } = req;
+    const request = parseCreateResponseRequest(req.body);
+    checkTurnRequest(request);
+    const candidate: ModelCandidate = this.router.resolve(request.model)[0];
+    const history = this.history(request);
+    const trigger = triggerOf(request.user);
+    if (trigger && isLimitTrigger(trigger)) throw limitError(trigger, this.clock.now());
+
+    if (ctx.idempotencyKey) {
+      if (ctx.idempotencyKey.length > 256) {
+        throw new AppError(400, 'invalid_request', 'X-Idempotency-Key must be at most 256 characters', { param: 'X-Idempotency-Key' });
+      }
+      const hash = requestHash(req.body);
+      const claimed = this.keys.get(ctx.idempotencyKey);
+      if (claimed && claimed.hash !== hash) {
+        throw new AppError(422, 'idempotency_key_reused', 'This X-Idempotency-Key was used with a different request body', {
+          param: 'X-Idempotency-Key',
+        });
+      }
+      const turn = claimed && this.turns.get(claimed.responseId);
+      if (turn) return this.answerRetry(turn, request, req, res);
+    }
+
+    const plan: MockTurnPlan = {
+      responseId: newId('resp'),
+      request,
+      ctx,
+      context: [...history, ...(inputItems(request) as ContextItem[])],
+      candidate,
+      prices: this.router.settingsFor().prices,
+      failure: trigger && !isLimitTrigger(trigger) ? trigger : null,
+    };
+    if (ctx.idempotencyKey) this.keys.set(ctx.idempotencyKey, { hash: requestHash(req.body), responseId: plan.responseId });
+    let ended!: () => void;
+    const turn: StoredTurn = {
+      request,
+      context: plan.context,
+      response: buildResponse(request, { id: plan.responseId, createdAt: this.clock.now(), status: 'queued', metadata: turnMetadata(request, ctx) }),
+      outcome: null,
+      ended: new Promise<void>((resolve) => (ended = resolve)),
+    };
+    this.turns.set(plan.responseId, turn);
+
+    const run = runMockTurn(plan, this.clock);
+    const finish = (outcome: MockTurnOutcome) => {
+      turn.outcome = outcome;
+      turn.response = outcome.response;
+      if (request.conversation && !outcome.failure) {
+        const items = this.conversations.get(request.conversation.id) ?? [];
+        this.conversations.set(request.conversation.id, [...items, ...(inputItems(request) as ContextItem[]), ...outputAsContext(outcome.response.output)]);
+      }
+      this.ledger.record(plan, outcome);
+      ended();
+    };
+
+    if (request.background) {
+      // Queued now, answered by "the worker" right after.
+      sendJson(res, 200, turn.response, { 'x-request-id': ctx.requestId });
+      setImmediate(() => void drain(run).then(finish));
+      return;
+    }
+    if (request.stream) {
+      const stream = openStream(res, ctx.requestId);
+      let r = await run.next();
+      for (; !r.done; r = await run.next()) stream.write(r.value);
+      finish(r.value);
+      stream.end();
+      return;
+    }
+    const outcome = await drain(run);
+    finish(outcome);
+    this.answer(res, outcome, ctx.requestId);
+  }
+
+  get(req: MockRequest, res: ServerResponse, responseId: string): void {
+    const turn = this.turns.get(responseId);
+    if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
+    sendJson(res, 200, turn.response, { 'x-request-id': req.ctx.requestId });
+  }
+
+  /** The context a request continues from: a previous response's, or its conversation's. */
+  private history(request: CreateResponseRequest): ContextItem[] {
+    if (request.previous_response_id) {
+      const previous = this.turns.get(request.previous_response_id);
+      if (!previous) throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
+      return [...previous.context, ...outputAsContext(previous.response.output)];
+    }
+    if (request.conversation) return this.conversations.get(request.conversation.id) ?? [];
+    return [];
+  }
+
+  /** A retry with the same key and body: the first request's response, without running the turn again. */
+  private async answerRetry(turn: StoredTurn, request: CreateResponseRequest, req: MockRequest, res: ServerResponse): Promise<void> {
+    if (request.background && !turn.outcome) {
+      sendJson(res, 200, turn.response, { 'x-request-id': req.ctx.requestId });
+      return;
+    }
+    await turn.ended;
+    const outcome = turn.outcome!;
+    if (request.stream) {
+      const stream = openStream(res, req.ctx.requestId);
+      for (const event of replayStream(request, outcome.response)) stream.write(event);
+      stream.end();
+      return;
+    }
+    this.answer(res, outcome, req.ctx.requestId);
+  }
+
+  private answer(res: ServerResponse, outcome: MockTurnOutcome, requestId: string): void {
+    if (outcome.failure) {
+      const err = new AppError(outcome.httpStatus, outcome.failure.code, outcome.failure.message, { details: { response: outcome.response } });
+      sendJson(res, err.status, err.toBody(), { 'x-request-id': requestId });
+      return;
+    }
+    sendJson(res, 200, outcome.response, { 'x-request-id': requestId });
+  }
+}
+
+async function drain(run: AsyncGenerator<ResponseStreamEvent, MockTurnOutcome>): Promise<MockTurnOutcome> {
+  let r = await run.next();
+  while (!r.done) r = await run.next();
+  return r.value;
+}
+
+/** Server-sent events with the real server's headers; each event is written whole. */
+function openStream(res: ServerResponse, requestId: string) {
+  res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
+  return {
+    write(event: { type: string }) {
+      if (!res.destroyed) res.write(encodeSseEvent(event));
+    },
+    end() {
+      if (!res.destroyed) res.end(SSE_DONE);
+    },
+  };
+}

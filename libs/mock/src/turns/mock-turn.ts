@@ -1,0 +1,152 @@
+import { AppError, type Clock, type RequestContext } from '@genaug/kernel';
+import { costUsd, LocalProvider, type ModelCandidate, type ModelRequest, type ModelStreamEvent, type ModelUsage, type PriceTable } from '@genaug/models';
+import { ResponseSequencer, type CreateResponseRequest, type ResponseObject, type ResponseStreamEvent, type TokenCounts } from '@genaug/responses';
+import { toModelMessages, type ContextItem } from '@genaug/turns';
+import { FAILURE_TRIGGERS, type FailureTrigger } from './error-triggers';
+
+// One turn as the real server runs it (libs/turns TurnRunner), without the event store: the
+// same model request, the same sequencer, the same metadata and failure shapes. The answer
+// comes from the local model, so it is derived from the input alone.
+
+export interface MockTurnPlan {
+  responseId: string;
+  request: CreateResponseRequest;
+  ctx: RequestContext;
+  /** History (previous response or conversation) followed by this request's input. */
+  context: ContextItem[];
+  candidate: ModelCandidate;
+  prices: PriceTable;
+  failure: FailureTrigger | null;
+}
+
+/** The finished turn, as the caller answers it and the ledger records it. */
+export interface MockTurnOutcome {
+  response: ResponseObject;
+  /** 200, or 502/504 for a turn whose model failed. */
+  httpStatus: number;
+  failure: { code: string; message: string; type: string } | null;
+  provider: string;
+  model: string;
+  usage: TokenCounts | null;
+  costUsd: number;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+const local = new LocalProvider();
+
+/** The response metadata before the model answered: the client's pairs and our ids. */
+export function turnMetadata(request: CreateResponseRequest, ctx: RequestContext): Record<string, string> {
+  return { ...(request.metadata ?? {}), general_augment_request_id: ctx.requestId, general_augment_trace_id: ctx.traceId };
+}
+
+export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGenerator<ResponseStreamEvent, MockTurnOutcome> {
+  const { request, candidate } = plan;
+  const startedAt = clock.now();
+  const metadata = turnMetadata(request, plan.ctx);
+  const seq = new ResponseSequencer({ request, responseId: plan.responseId, model: request.model, metadata, clock });
+  const outcome = (usage: TokenCounts | null, cost: number, failure: MockTurnOutcome['failure'], httpStatus = 200): MockTurnOutcome => ({
+    response: seq.response,
+    httpStatus,
+    failure,
+    provider: candidate.provider.name,
+    model: candidate.model,
+    usage,
+    costUsd: cost,
+    startedAt,
+    endedAt: clock.now(),
+  });
+
+  if (plan.failure) {
+    const { status, message } = FAILURE_TRIGGERS[plan.failure];
+    const failure = { code: plan.failure, message, type: 'upstream_error' };
+    metadata.general_augment_cost_usd = (0).toFixed(8);
+    yield* seq.push({ type: 'failed', error: failure });
+    return outcome(null, 0, failure, status);
+  }
+
+  const modelRequest = toModelRequest(request, plan.context);
+  const format = modelRequest.textFormat;
+  // As on the real server: output that must validate is gathered whole before the client sees it.
+  const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
+  const events = validates ? await gathered(local.stream(candidate.model, modelRequest, new AbortController().signal)) : null;
+  let usage: TokenCounts | null = null;
+  let cost = 0;
+  const answered = (u: ModelUsage) => {
+    usage = { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cachedTokens: u.cachedTokens ?? 0, reasoningTokens: u.reasoningTokens ?? 0 };
+    cost = costUsd(`${candidate.provider.name}/${candidate.model}`, u, plan.prices);
+    metadata.general_augment_model = candidate.model;
+    metadata.general_augment_cost_usd = cost.toFixed(8);
+  };
+
+  if (events) {
+    const completed = events.find((e) => e.type === 'completed');
+    if (completed?.type !== 'completed') throw new AppError(500, 'internal_error', 'The local model ended without completing');
+    answered(completed.usage);
+    const text = events.map((e) => (e.type === 'text.delta' ? e.delta : '')).join('');
+    for (const chunk of chunks(text)) yield* seq.push({ type: 'text.delta', delta: chunk });
+    for (const e of events) {
+      if (e.type !== 'function_call.done') continue;
+      yield* seq.push({ type: 'function_call.started', callId: e.callId, name: e.name });
+      yield* seq.push({ type: 'function_call.done', callId: e.callId, name: e.name, arguments: e.arguments });
+    }
+    yield* seq.push({ type: 'completed', usage: usage!, finishReason: completed.finishReason });
+  } else {
+    for await (const event of local.stream(candidate.model, modelRequest, new AbortController().signal)) {
+      if (event.type === 'completed') {
+        answered(event.usage);
+        yield* seq.push({ type: 'completed', usage: usage!, finishReason: event.finishReason });
+      } else {
+        yield* seq.push(event);
+      }
+    }
+  }
+  return outcome(usage, cost, null);
+}
+
+/** The provider-neutral request a turn sends its model, as TurnRunner builds it. */
+function toModelRequest(request: CreateResponseRequest, context: ContextItem[]): ModelRequest {
+  const format = request.text?.format ?? undefined;
+  return {
+    messages: toModelMessages(request.instructions || null, context),
+    tools: (request.tools ?? []).map((t) => ({
+      name: t.name,
+      description: t.description ?? undefined,
+      parameters: (t.parameters ?? { type: 'object', properties: {} }) as Record<string, unknown>,
+      strict: t.strict ?? undefined,
+    })),
+    toolChoice: toolChoiceOf(request.tool_choice),
+    parallelToolCalls: request.parallel_tool_calls ?? undefined,
+    textFormat: format
+      ? format.type === 'json_schema'
+        ? { type: 'json_schema', name: format.name, schema: format.schema, strict: format.strict ?? undefined, description: format.description ?? undefined }
+        : { type: format.type }
+      : undefined,
+    maxOutputTokens: request.max_output_tokens ?? undefined,
+    temperature: request.temperature ?? undefined,
+    topP: request.top_p ?? undefined,
+  };
+}
+
+function toolChoiceOf(choice: CreateResponseRequest['tool_choice']): ModelRequest['toolChoice'] {
+  if (choice == null) return undefined;
+  if (typeof choice === 'string') return choice;
+  if (choice.type === 'function') return { type: 'function', name: choice.name };
+  // allowed_tools narrows the offer; the mode is what the model may do with it.
+  return choice.mode ?? 'auto';
+}
+
+async function gathered(stream: AsyncIterable<ModelStreamEvent>): Promise<ModelStreamEvent[]> {
+  const out: ModelStreamEvent[] = [];
+  for await (const event of stream) out.push(event);
+  return out;
+}
+
+/** Splits a validated answer into a few deltas, so a stream still streams. */
+function chunks(text: string): string[] {
+  if (!text) return [];
+  const size = Math.max(16, Math.ceil(text.length / 4));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}

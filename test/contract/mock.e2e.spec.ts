@@ -1,0 +1,4 @@
+import { contractSuite } from './suite/contract-suite';
+import { mockTarget } from './support/targets';
+
+contractSuite(mockTarget);

@@ -1,0 +1,4 @@
+import { contractSuite } from './suite/contract-suite';
+import { serverTarget } from './support/targets';
+
+contractSuite(serverTarget);

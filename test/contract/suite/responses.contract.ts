@@ -1,0 +1,245 @@
+import { specResponse } from '../../../libs/responses/test/spec-shapes';
+import { contractClient, uniqueUser } from '../support/client';
+import type { Target } from '../support/targets';
+
+// POST /v1/responses and GET /v1/responses/{id}: what an app backend relies on, byte for byte
+// where it can be (the local model answers from the input alone, so both servers give the
+// same text, tokens and cost).
+
+const SUPPORT_INPUT = 'Summarize this support request and suggest the next action.';
+const WEATHER_TOOL = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Weather for a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+};
+const SEAT_FORMAT = {
+  type: 'json_schema',
+  name: 'travel_preference',
+  strict: true,
+  schema: { type: 'object', required: ['seat'], properties: { seat: { type: 'string' } }, additionalProperties: false },
+};
+
+export function responsesContract(target: () => Target): void {
+  const api = contractClient(target);
+
+  describe('POST /v1/responses', () => {
+    it('answers the whole response object with our ids in metadata, and GET returns the same object', async () => {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const user = uniqueUser('app-user');
+      const res = await api.post(
+        '/v1/responses',
+        { model: 'balanced', user, input: SUPPORT_INPUT, metadata: { feature: 'support-triage' } },
+        { 'x-request-id': 'req_app_123', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('x-request-id')).toBe('req_app_123');
+      const r = specResponse.parse(res.body);
+      expect(r).toMatchObject({ object: 'response', status: 'completed', model: 'balanced', user, error: null, incomplete_details: null });
+      expect(r.id).toMatch(/^resp_[0-9a-f]{32}$/);
+      expect(r.output).toEqual([
+        {
+          type: 'message',
+          id: expect.stringMatching(/^msg_/),
+          status: 'completed',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: `You said: ${SUPPORT_INPUT}`, annotations: [], logprobs: [] }],
+        },
+      ]);
+      expect(r.usage).toEqual({ input_tokens: 15, output_tokens: 18, total_tokens: 33, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } });
+      expect(r.metadata).toEqual({
+        feature: 'support-triage',
+        general_augment_request_id: 'req_app_123',
+        general_augment_trace_id: traceId,
+        general_augment_model: 'local-balanced',
+        general_augment_cost_usd: '0.00004350',
+      });
+
+      const got = await api.get(`/v1/responses/${r.id}`);
+      expect(got.status).toBe(200);
+      expect(got.body).toEqual(res.body);
+    });
+
+    it('generates a request id when the client sends none and echoes it in the header and metadata', async () => {
+      const res = await api.post('/v1/responses', { model: 'simple', input: 'Hello' });
+      expect(res.status).toBe(200);
+      const requestId = res.headers.get('x-request-id');
+      expect(requestId).toMatch(/^req_[0-9a-f]{32}$/);
+      expect(res.body.metadata.general_augment_request_id).toBe(requestId);
+      expect(res.body.metadata.general_augment_trace_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(res.body.metadata.general_augment_model).toBe('local-simple');
+      expect(res.body.user).toBeNull();
+    });
+
+    it('streams exactly the specification events, in order, with sequence numbers, ending in [DONE]', async () => {
+      const { response, events } = await api.stream({ model: 'balanced', user: 'app-user-123', input: 'Draft a two sentence welcome message.' }, { 'x-request-id': 'req_stream_1' });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe('no-cache');
+      expect(response.headers.get('x-request-id')).toBe('req_stream_1');
+      const names = events.map((e) => e.event);
+      const deltas = names.filter((n) => n === 'response.output_text.delta').length;
+      expect(deltas).toBeGreaterThan(1);
+      expect(names).toEqual([
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        ...Array(deltas).fill('response.output_text.delta'),
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ]);
+      events.forEach((e, i) => expect(e.data).toMatchObject({ type: e.event, sequence_number: i }));
+      const text = events.filter((e) => e.event === 'response.output_text.delta').map((e) => e.data.delta).join('');
+      expect(text).toBe('You said: Draft a two sentence welcome message.');
+      const done = specResponse.parse(events[events.length - 1].data.response);
+      expect(done.output[0]).toMatchObject({ type: 'message', content: [{ text }] });
+      expect(done.metadata).toMatchObject({ general_augment_request_id: 'req_stream_1', general_augment_model: 'local-balanced' });
+      expect(events[0].data.response).toMatchObject({ id: done.id, status: 'in_progress', output: [], usage: null });
+      expect((await api.get(`/v1/responses/${done.id}`)).body).toEqual(done);
+    });
+
+    it('calls an offered function with arguments from the input, then answers from its output', async () => {
+      const { events } = await api.stream({ model: 'balanced', input: 'Weather in Paris?', tools: [WEATHER_TOOL], tool_choice: 'required' });
+      const names = events.map((e) => e.event);
+      expect(names.slice(0, 3)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added']);
+      expect(names).toContain('response.function_call_arguments.delta');
+      expect(names.slice(-3)).toEqual(['response.function_call_arguments.done', 'response.output_item.done', 'response.completed']);
+      const first = events[events.length - 1].data.response;
+      const call = first.output.find((i: any) => i.type === 'function_call');
+      expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', status: 'completed', call_id: expect.stringMatching(/^call_[0-9a-f]{24}$/) });
+      expect(JSON.parse(call.arguments)).toEqual({ city: 'Weather in Paris' });
+
+      const next = await api.post('/v1/responses', {
+        model: 'balanced',
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp_c":18}' }],
+        tools: [WEATHER_TOOL],
+      });
+      expect(next.status).toBe(200);
+      expect(next.body.previous_response_id).toBe(first.id);
+      expect(next.body.output[0].content[0].text).toBe('The get_weather tool returned: {"temp_c":18}');
+    });
+
+    it('answers structured output that validates against the strict schema', async () => {
+      const res = await api.post('/v1/responses', { model: 'balanced', user: 'app-user-123', input: 'Extract: window seat.', text: { format: SEAT_FORMAT } });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('completed');
+      expect(res.body.text.format).toEqual({ ...SEAT_FORMAT, description: null });
+      expect(JSON.parse(res.body.output[0].content[0].text)).toEqual({ seat: 'window seat' });
+    });
+
+    it('keeps a conversation: the next turn sees the earlier ones', async () => {
+      const conversation = uniqueUser('conv');
+      const first = await api.post('/v1/responses', { model: 'balanced', conversation, input: 'My name is Ada.' });
+      const second = await api.post('/v1/responses', { model: 'balanced', conversation, input: 'My name is Ada.' });
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.body.conversation).toEqual({ id: conversation });
+      // Same input, but the second turn's model also read the first exchange.
+      expect(second.body.usage.input_tokens).toBeGreaterThan(first.body.usage.input_tokens);
+    });
+
+    it('queues a background turn at once and completes it later', async () => {
+      const res = await api.post('/v1/responses', { model: 'balanced', input: 'Background please', background: true });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'queued', background: true, output: [], usage: null, completed_at: null });
+      let got = await api.get(`/v1/responses/${res.body.id}`);
+      for (let i = 0; i < 200 && got.body.status !== 'completed'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        got = await api.get(`/v1/responses/${res.body.id}`);
+      }
+      expect(got.body).toMatchObject({ status: 'completed', background: true, output: [{ content: [{ text: 'You said: Background please' }] }] });
+    });
+
+    it('does not keep a response sent with store: false', async () => {
+      const res = await api.post('/v1/responses', { model: 'balanced', input: 'Forget me', store: false });
+      expect(res.status).toBe(200);
+      expect(res.body.store).toBe(false);
+      expect((await api.get(`/v1/responses/${res.body.id}`)).status).toBe(404);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('answers a retry with the same key and body with the first response, streamed or not', async () => {
+      const key = uniqueUser('idem');
+      const body = { model: 'balanced', user: 'app-user-123', input: 'Once only' };
+      const first = await api.post('/v1/responses', body, { 'x-idempotency-key': key });
+      const again = await api.post('/v1/responses', body, { 'x-idempotency-key': key });
+      expect(first.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+    });
+
+    it('refuses the same key with a different body (422 idempotency_key_reused)', async () => {
+      const key = uniqueUser('idem');
+      expect((await api.post('/v1/responses', { model: 'balanced', input: 'one' }, { 'x-idempotency-key': key })).status).toBe(200);
+      const reused = await api.post('/v1/responses', { model: 'balanced', input: 'two' }, { 'x-idempotency-key': key });
+      expect(reused.status).toBe(422);
+      expect(reused.body).toEqual({
+        error: { message: 'This X-Idempotency-Key was used with a different request body', type: 'invalid_request_error', code: 'idempotency_key_reused', param: 'X-Idempotency-Key' },
+        reason: 'idempotency_key_reused',
+      });
+    });
+  });
+
+  describe('refusals', () => {
+    const refusal = (status: number, reason: string, param: string | null = null) => ({
+      status,
+      body: { error: { message: expect.any(String), type: expect.any(String), code: reason, param }, reason },
+    });
+
+    it.each([
+      ['a missing model', { input: 'hi' }, 'model'],
+      ['a bad content part', { model: 'balanced', input: [{ role: 'user', content: [{ type: 'input_video' }] }] }, 'input[0].content[0].type'],
+      ['metadata values that are not strings', { model: 'balanced', input: 'hi', metadata: { n: 1 } }, 'metadata.n'],
+      ['tool_choice required without tools', { model: 'balanced', input: 'hi', tool_choice: 'required' }, 'tool_choice'],
+      ['a schema that does not compile', { model: 'balanced', input: 'hi', text: { format: { ...SEAT_FORMAT, schema: { type: 'nonsense' } } } }, 'text.format.schema'],
+      ['previous_response_id with conversation', { model: 'balanced', input: 'hi', previous_response_id: 'resp_x', conversation: 'c' }, 'conversation'],
+    ])('refuses %s with a 400 naming the field', async (_what, body, param) => {
+      const res = await api.post('/v1/responses', body);
+      expect(res).toMatchObject(refusal(400, 'invalid_request', param));
+      expect(res.body.error.type).toBe('invalid_request_error');
+    });
+
+    it('refuses a model that is neither a tier nor allowed (400 model_not_allowed)', async () => {
+      expect(await api.post('/v1/responses', { model: 'gpt-unknown', input: 'hi' })).toMatchObject(refusal(400, 'model_not_allowed', 'model'));
+    });
+
+    it('refuses a body that is not JSON, not an object, or over the size limit', async () => {
+      const send = async (body: string | undefined, type?: string) => {
+        const res = await fetch(`${target().baseUrl}/v1/responses`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${target().apiKey}`, ...(type ? { 'content-type': type } : {}) },
+          body,
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      expect(await send('{"model":', 'application/json')).toMatchObject(refusal(400, 'invalid_request'));
+      expect((await send('{"model":', 'application/json')).body.error.message).toContain('not valid JSON');
+      expect((await send('', 'application/json')).body.error.message).toContain('cannot be empty');
+      expect(await send('hello', 'text/plain')).toMatchObject(refusal(400, 'invalid_request', 'body'));
+      expect(await send(undefined)).toMatchObject(refusal(400, 'invalid_request', 'body'));
+      const large = await api.post('/v1/responses', { model: 'balanced', input: 'x'.repeat(1024 * 1024 + 10) });
+      expect(large).toMatchObject(refusal(413, 'request_too_large'));
+    });
+
+    it('refuses a request without a key (401 missing_api_key)', async () => {
+      const res = await fetch(`${target().baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'balanced', input: 'hi' }) });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as any).reason).toBe('missing_api_key');
+    });
+
+    it('answers unknown responses and previous responses with 404 naming the field', async () => {
+      expect(await api.get('/v1/responses/resp_0192e4b4c0de7000800000000000dead')).toMatchObject(refusal(404, 'not_found', 'response_id'));
+      expect(await api.post('/v1/responses', { model: 'balanced', input: 'hi', previous_response_id: 'resp_0192e4b4c0de7000800000000000dead' })).toMatchObject(
+        refusal(404, 'not_found', 'previous_response_id'),
+      );
+    });
+
+    it('answers an unknown route with a 404 in the same error shape', async () => {
+      expect(await api.get('/v1/nothing-here')).toMatchObject(refusal(404, 'not_found'));
+    });
+  });
+}
