@@ -48,8 +48,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const clock = options.clock ?? systemClock;
   const version = packageVersion();
   const ledger = new MockLedger(clock);
-  const responses = new MockResponses(ledger, clock);
   const memory = new MockMemory(clock);
+  const responses = new MockResponses(ledger, memory, clock);
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   const health = (status: string) => (req: MockRequest, res: ServerResponse) =>

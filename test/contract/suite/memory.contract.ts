@@ -1,3 +1,4 @@
+import { estimateTokens } from '@genaug/models';
 import { contractClient, uniqueUser } from '../support/client';
 import type { Target } from '../support/targets';
 
@@ -82,6 +83,19 @@ export function memoryContract(target: () => Target): void {
       const again = await api.del(`/v1/memory/${stored.body.id}`);
       expect(again.status).toBe(404);
       expect(again.body.reason).toBe('not_found');
+    });
+
+    it("gives a turn the user's relevant memories, and only that user's", async () => {
+      const traveller = uniqueUser('traveller');
+      expect((await store({ user_id: traveller, fact: 'User prefers window seats', fact_type: 'preference', importance_score: 0.9 })).status).toBe(201);
+      const turn = (user: string) => api.post('/v1/responses', { model: 'balanced', user, input: 'Book me a window seat to Lisbon.' });
+      const withMemory = await turn(traveller);
+      const without = await turn(uniqueUser('stranger'));
+      expect([withMemory.status, without.status]).toEqual([200, 200]);
+      // Same answer (the model answers the input), but the traveller's turn also read the fact.
+      expect(withMemory.body.output[0].content[0].text).toBe(without.body.output[0].content[0].text);
+      const context = 'Known facts about this user, from memory (most relevant first):\n- (preference) User prefers window seats';
+      expect(withMemory.body.usage.input_tokens - without.body.usage.input_tokens).toBe(estimateTokens(context));
     });
 
     it('refuses bad memory requests with a 400 naming the field', async () => {

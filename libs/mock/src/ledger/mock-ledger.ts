@@ -9,6 +9,7 @@ import {
   todayIn,
   usageQuerySchema,
   type TraceDetail,
+  type TraceSpan,
   type UsageFigures,
   type UsageReport,
 } from '@genaug/audit';
@@ -86,7 +87,7 @@ export class MockLedger {
       input: { text: inputText(input), items: input },
       instructions: request.instructions ?? null,
       output: outcome.failure ? null : { text: outputText(response.output), items: response.output },
-      spans: [],
+      spans: spansOf(plan, outcome, figures),
     });
     this.aliases.set(ctx.traceId, response.id);
     this.aliases.set(ctx.requestId, response.id);
@@ -158,3 +159,49 @@ const round8 = (n: number) => Math.round(n * 1e8) / 1e8;
 
 /** As PostgreSQL orders them: by value, nulls last. */
 const byKey = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
+
+/** The request, model call and completion spans the real trace shows, without the event log's positions. */
+function spansOf(plan: MockTurnPlan, outcome: MockTurnOutcome, usage: Record<string, number>): TraceSpan[] {
+  const { request, ctx } = plan;
+  const started = outcome.startedAt.toISOString();
+  const duration = outcome.endedAt.getTime() - outcome.startedAt.getTime();
+  const status = outcome.failure ? 'failed' : outcome.response.status;
+  return [
+    {
+      kind: 'request',
+      name: 'request',
+      status: 'ok',
+      started_at: started,
+      duration_ms: null,
+      position: 0,
+      attributes: {
+        model: request.model,
+        stream: !!request.stream,
+        background: !!request.background,
+        store: request.store !== false,
+        previous_response_id: request.previous_response_id ?? null,
+        conversation_id: request.conversation?.id ?? null,
+        idempotency_key: ctx.idempotencyKey,
+        memory_ids: plan.memory.ids,
+      },
+    },
+    {
+      kind: 'model_call',
+      name: `${outcome.provider}/${outcome.model}`,
+      status: outcome.failure ? 'error' : 'ok',
+      started_at: started,
+      duration_ms: duration,
+      position: 1,
+      attributes: { provider: outcome.provider, model: outcome.model, purpose: 'answer', latency_ms: duration, usage, cost_usd: outcome.costUsd, error: outcome.failure?.message ?? null },
+    },
+    {
+      kind: 'completion',
+      name: status,
+      status,
+      started_at: outcome.endedAt.toISOString(),
+      duration_ms: null,
+      position: 2,
+      attributes: { incomplete_reason: outcome.response.incomplete_details?.reason ?? null, provider: outcome.provider, model: outcome.model, usage, cost_usd: outcome.costUsd },
+    },
+  ];
+}

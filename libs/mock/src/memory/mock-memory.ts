@@ -26,6 +26,11 @@ export interface MemoryView {
   created_at: string;
 }
 
+export interface ScoredMemory extends MemoryView {
+  score: number;
+  score_details: { text: number; words: number; trigram: number; importance: number; recency: number };
+}
+
 const LEXICAL_WEIGHTS = { text: 0.6, importance: 0.25, recency: 0.15 } as const;
 const RECENCY_HALF_LIFE_DAYS = 30;
 const STOP_WORDS = new Set(['the', 'and', 'for', 'are', 'with', 'that', 'this', 'from', 'what', 'does', 'user', 'users']);
@@ -104,16 +109,32 @@ export class MockMemory {
   /** POST /v1/memory/search */
   search(body: unknown) {
     const input = parseOrThrow(searchMemorySchema, body ?? {});
+    return {
+      object: 'list',
+      user_id: input.user_id,
+      data: this.ranked({ userId: input.user_id, query: input.query, topK: input.top_k, factTypes: input.fact_types, minImportance: input.min_importance }),
+      ranking: {
+        method: 'lexical',
+        signals: ['full_text', 'trigram', 'importance', 'recency'],
+        weights: LEXICAL_WEIGHTS,
+        recency_half_life_days: RECENCY_HALF_LIFE_DAYS,
+        vector: { used: false, reason: 'vector similarity is not enabled for this project' },
+      },
+    };
+  }
+
+  /** One user's facts ranked against a query; turns recall through this too (see MemoryRecall). */
+  ranked(input: { userId: string; query: string; topK: number; factTypes?: string[]; minImportance?: number }): ScoredMemory[] {
     const query = lexemes(input.query);
     const now = this.clock.now().getTime();
-    const scored = [];
-    for (const memory of this.users.get(input.user_id)?.values() ?? []) {
-      if (input.fact_types?.length && !input.fact_types.includes(memory.fact_type)) continue;
-      if (memory.importance_score < (input.min_importance ?? 0)) continue;
+    const scored: ScoredMemory[] = [];
+    for (const memory of this.users.get(input.userId)?.values() ?? []) {
+      if (input.factTypes?.length && !input.factTypes.includes(memory.fact_type)) continue;
+      if (memory.importance_score < (input.minImportance ?? 0)) continue;
       const fact = lexemes(memory.fact);
       const shared = [...query].filter((w) => fact.has(w)).length;
       if (!shared) continue;
-      const words = query.size ? shared / query.size : 0;
+      const words = shared / query.size;
       const ageDays = Math.max(0, now - Date.parse(memory.created_at)) / 86_400_000;
       const recency = 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS);
       const score = LEXICAL_WEIGHTS.text * words + LEXICAL_WEIGHTS.importance * memory.importance_score + LEXICAL_WEIGHTS.recency * recency;
@@ -124,18 +145,7 @@ export class MockMemory {
       });
     }
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
-    return {
-      object: 'list',
-      user_id: input.user_id,
-      data: scored.slice(0, input.top_k),
-      ranking: {
-        method: 'lexical',
-        signals: ['full_text', 'trigram', 'importance', 'recency'],
-        weights: LEXICAL_WEIGHTS,
-        recency_half_life_days: RECENCY_HALF_LIFE_DAYS,
-        vector: { used: false, reason: 'vector similarity is not enabled for this project' },
-      },
-    };
+    return scored.slice(0, input.topK);
   }
 
   /** GET /v1/memory: newest first, a page at a time. */

@@ -12,16 +12,20 @@ import {
   type ResponseObject,
   type ResponseStreamEvent,
 } from '@genaug/responses';
-import { outputAsContext, type ContextItem } from '@genaug/turns';
+import { MemoryRecall, type MemorySearch } from '@genaug/memory';
+import { outputAsContext, userText, type ContextItem } from '@genaug/turns';
 // Pure functions of the turns slice that its index does not export (yet).
 import { requestHash } from '../../../turns/src/idempotency/idempotency';
 import { replayStream } from '../../../turns/src/request-turn/replay';
 import { BoundedMap } from '../bounded-map';
 import type { MockLedger } from '../ledger/mock-ledger';
+import type { MockMemory } from '../memory/mock-memory';
 import { sendJson, type MockRequest } from '../mock-http';
 import { checkTurnRequest } from './request-checks';
 import { isLimitTrigger, limitError, triggerOf } from './error-triggers';
 import { runMockTurn, turnMetadata, type MockTurnOutcome, type MockTurnPlan } from './mock-turn';
+
+const MOCK_PROJECT = 'mock';
 
 /** How many recent responses, conversations and idempotency keys the mock remembers. */
 const MEMORY_CAPACITY = 10_000;
@@ -43,10 +47,17 @@ export class MockResponses {
   private readonly conversations = new BoundedMap<string, ContextItem[]>(MEMORY_CAPACITY);
   private readonly keys = new BoundedMap<string, { hash: string; responseId: string }>(MEMORY_CAPACITY);
 
+  private readonly recall: MemoryRecall;
+
   constructor(
     private readonly ledger: MockLedger,
+    memory: MockMemory,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    // The real recall (ranking caps, context text) over the mock's memories instead of PostgreSQL.
+    const search = { search: async (_projectId: string, input: Parameters<MockMemory['ranked']>[0]) => memory.ranked(input) };
+    this.recall = new MemoryRecall(search as unknown as MemorySearch, clock);
+  }
 
   async create(req: MockRequest, res: ServerResponse): Promise<void> {
     const { ctx } = req;
@@ -72,11 +83,13 @@ export class MockResponses {
       if (turn) return this.answerRetry(turn, request, req, res);
     }
 
+    const input = inputItems(request) as ContextItem[];
     const plan: MockTurnPlan = {
       responseId: newId('resp'),
       request,
       ctx,
-      context: [...history, ...(inputItems(request) as ContextItem[])],
+      context: [...history, ...input],
+      memory: await this.memoryFor(request.user ?? null, input),
       candidate,
       prices: this.router.settingsFor().prices,
       failure: trigger && !isLimitTrigger(trigger) ? trigger : null,
@@ -127,6 +140,13 @@ export class MockResponses {
     const turn = this.turns.get(responseId);
     if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
     sendJson(res, 200, turn.response, { 'x-request-id': req.ctx.requestId });
+  }
+
+  /** The user's memories most relevant to the input, as the real planner recalls them (default settings). */
+  private async memoryFor(user: string | null, input: ContextItem[]): Promise<MockTurnPlan['memory']> {
+    if (!user) return { ids: [], text: null };
+    const recalled = await this.recall.recall(MOCK_PROJECT, user, userText(input), this.recall.limitsFor({}));
+    return { ids: recalled.map((m) => m.id), text: this.recall.asContext(recalled) };
   }
 
   /** The context a request continues from: a previous response's, or its conversation's. */

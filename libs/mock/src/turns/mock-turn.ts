@@ -14,6 +14,8 @@ export interface MockTurnPlan {
   ctx: RequestContext;
   /** History (previous response or conversation) followed by this request's input. */
   context: ContextItem[];
+  /** The user's recalled memories, given to the model with the instructions. */
+  memory: { ids: string[]; text: string | null };
   candidate: ModelCandidate;
   prices: PriceTable;
   failure: FailureTrigger | null;
@@ -65,7 +67,8 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
     return outcome(null, 0, failure, status);
   }
 
-  const modelRequest = toModelRequest(request, plan.context);
+  const instructions = [request.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null;
+  const modelRequest = toModelRequest(request, instructions, plan.context);
   const format = modelRequest.textFormat;
   // As on the real server: output that must validate is gathered whole before the client sees it.
   const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
@@ -105,10 +108,10 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
 }
 
 /** The provider-neutral request a turn sends its model, as TurnRunner builds it. */
-function toModelRequest(request: CreateResponseRequest, context: ContextItem[]): ModelRequest {
+function toModelRequest(request: CreateResponseRequest, instructions: string | null, context: ContextItem[]): ModelRequest {
   const format = request.text?.format ?? undefined;
   return {
-    messages: toModelMessages(request.instructions || null, context),
+    messages: toModelMessages(instructions, context),
     tools: (request.tools ?? []).map((t) => ({
       name: t.name,
       description: t.description ?? undefined,
