@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '@genaug/kernel';
 import { MockLedger } from './ledger/mock-ledger';
 import { MockMemory } from './memory/mock-memory';
 import { noSuchRoute, readBody, requestContext, requireAdminKey, requireProjectKey, sendError, sendJson, type MockRequest } from './mock-http';
+import { rateLimitHeaders } from './turns/error-triggers';
 import { MockResponses } from './turns/mock-responses';
 
 // `genaug mock`: the app-facing API of General Augment in one process with no database, for
@@ -56,6 +57,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     sendJson(res, 200, { status, version, build: MOCK_BUILD, mock: true, ...(status === 'ready' ? { checks: {} } : {}) }, { 'x-request-id': req.ctx.requestId });
   const app = (handler: Handler): Handler => (req, res, params) => {
     requireProjectKey(req);
+    for (const [name, value] of Object.entries(rateLimitHeaders())) res.setHeader(name, value);
     return handler(req, res, params);
   };
   const admin = (handler: Handler): Handler => (req, res, params) => {

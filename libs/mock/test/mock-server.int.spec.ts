@@ -74,13 +74,13 @@ describe('genaug mock', () => {
     const before = await usage();
     expect((await post({ model: 'balanced', user: 'mock:upstream_error', input: 'again' })).status).toBe(502);
     expect(await usage()).toMatchObject({ agent_turns: before.agent_turns + 1, errors: before.errors + 1 });
-    expect((await post({ model: 'balanced', user: 'mock:budget_exceeded', input: 'x' })).status).toBe(402);
-    const refused = await fetch(`${mock.url}/api/v1/admin/projects/p/usage?group_by=user&user=mock:budget_exceeded`, { headers: { 'x-admin-key': 'x' } });
+    expect((await post({ model: 'balanced', user: 'mock:project_budget_exceeded', input: 'x' })).status).toBe(402);
+    const refused = await fetch(`${mock.url}/api/v1/admin/projects/p/usage?group_by=user&user=mock:project_budget_exceeded`, { headers: { 'x-admin-key': 'x' } });
     expect(((await refused.json()) as any).totals.agent_turns).toBe(0);
   });
 
   it('refuses an unknown mock trigger instead of answering normally', async () => {
-    const res = await post({ model: 'balanced', user: 'mock:rate_limit', input: 'hi' });
+    const res = await post({ model: 'balanced', user: 'mock:rate_limited', input: 'hi' });
     expect(res.status).toBe(400);
     expect(res.body.error.param).toBe('user');
     for (const trigger of MOCK_TRIGGERS) expect(res.body.error.message).toContain(`mock:${trigger}`);

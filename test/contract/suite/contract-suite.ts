@@ -18,6 +18,6 @@ export function contractSuite(kind: TargetKind): void {
     responsesContract(current);
     if (kind.parts.includes('memory')) memoryContract(current);
     if (kind.parts.includes('usage_and_traces')) usageAndTracesContract(current);
-    if (kind.parts.includes('limits') && kind.limitUser) limitsContract(current, kind.limitUser);
+    if (kind.parts.includes('limits')) limitsContract(current);
   });
 }

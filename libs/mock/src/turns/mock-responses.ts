@@ -22,7 +22,7 @@ import type { MockLedger } from '../ledger/mock-ledger';
 import type { MockMemory } from '../memory/mock-memory';
 import { sendJson, type MockRequest } from '../mock-http';
 import { checkTurnRequest } from './request-checks';
-import { isLimitTrigger, limitError, triggerOf } from './error-triggers';
+import { isFailureTrigger, limitError, triggerOf } from './error-triggers';
 import { runMockTurn, turnMetadata, type MockTurnOutcome, type MockTurnPlan } from './mock-turn';
 
 const MOCK_PROJECT = 'mock';
@@ -66,7 +66,7 @@ export class MockResponses {
     const candidate: ModelCandidate = this.router.resolve(request.model)[0];
     const history = this.history(request);
     const trigger = triggerOf(request.user);
-    if (trigger && isLimitTrigger(trigger)) throw limitError(trigger, this.clock.now());
+    if (trigger && !isFailureTrigger(trigger)) throw limitError(trigger, this.clock.now());
 
     if (ctx.idempotencyKey) {
       if (ctx.idempotencyKey.length > 256) {
@@ -92,7 +92,7 @@ export class MockResponses {
       memory: await this.memoryFor(request.user ?? null, input),
       candidate,
       prices: this.router.settingsFor().prices,
-      failure: trigger && !isLimitTrigger(trigger) ? trigger : null,
+      failure: trigger && isFailureTrigger(trigger) ? trigger : null,
     };
     if (ctx.idempotencyKey) this.keys.set(ctx.idempotencyKey, { hash: requestHash(req.body), responseId: plan.responseId });
     let ended!: () => void;
