@@ -2,9 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuditModule } from '@genaug/audit';
 import { EventStoreModule } from '@genaug/event-store';
+import { GovernanceModule } from '@genaug/governance';
+import type { Clock } from '@genaug/kernel';
 import { MemoryModule } from '@genaug/memory';
 import { ProjectsModule } from '@genaug/projects';
 import { TurnsModule } from '@genaug/turns';
+import { WebhooksModule } from '@genaug/webhooks';
 import { BUILD } from './build-info';
 import { HealthController } from './health/health.controller';
 import { allMigrations } from './runtime/migrations';
@@ -15,6 +18,8 @@ export interface AppOptions {
   masterKey: Buffer;
   adminKey: string;
   roles: string[];
+  /** Time for limits, budgets and webhook retries; tests pass a ManualClock. */
+  clock?: Clock;
 }
 
 
@@ -35,6 +40,8 @@ export class AppModule {
         ProjectsModule.forRoot({ rootAdminKey: options.adminKey }),
         MemoryModule,
         TurnsModule,
+        WebhooksModule.forRoot({ masterKey: options.masterKey, runWorkers: options.roles.includes('worker'), clock: options.clock }),
+        GovernanceModule.forRoot({ runWorkers: options.roles.includes('worker'), clock: options.clock }),
         AuditModule.forRoot({ server: BUILD }),
       ],
       controllers: [HealthController],

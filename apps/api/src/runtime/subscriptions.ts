@@ -2,6 +2,7 @@ import { auditProjections } from '@genaug/audit';
 import type { Projection, Sealer } from '@genaug/event-store';
 import { createMemoryProjection } from '@genaug/memory';
 import { projectsProjection } from '@genaug/projects';
+import { deliveryLogProjection } from '@genaug/webhooks';
 
 /**
  * Every projection of the product, for processes that host them without the Nest app
@@ -9,5 +10,5 @@ import { projectsProjection } from '@genaug/projects';
  * fact text, so its projection unseals and exists only where the sealer is given.
  */
 export function allProjections(sealer?: Sealer): Projection[] {
-  return [projectsProjection, ...(sealer ? [createMemoryProjection(sealer)] : []), ...auditProjections];
+  return [projectsProjection, ...(sealer ? [createMemoryProjection(sealer)] : []), ...auditProjections, deliveryLogProjection];
 }

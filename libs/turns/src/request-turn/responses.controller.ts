@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError, contextOf, systemClock } from '@genaug/kernel';
 import { EventStore } from '@genaug/event-store';
+import { TurnGate } from '@genaug/governance';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { parseCreateResponseRequest, type CreateResponseRequest, type ResponseStreamEvent } from '@genaug/responses';
 import { claimIdempotencyKey, requestHash } from '../idempotency/idempotency';
@@ -21,6 +22,7 @@ export class ResponsesController {
     private readonly runner: TurnRunner,
     private readonly reader: TurnReader,
     private readonly store: EventStore,
+    private readonly gate: TurnGate,
   ) {}
 
   @Post()
@@ -29,6 +31,8 @@ export class ResponsesController {
     const ctx = contextOf(req);
     const request = parseCreateResponseRequest(body);
     const plan = await this.planner.plan(caller, request, ctx);
+    // Rate, plan and budget limits (429/402) before anything is written; reserves the turn's worst-case cost.
+    await this.gate.admit(plan);
 
     if (ctx.idempotencyKey) {
       const claim = await claimIdempotencyKey(this.store, {
@@ -40,7 +44,10 @@ export class ResponsesController {
         actor: plan.actor,
         correlationId: ctx.requestId,
       });
-      if (!claim.won) return this.answerRetry(caller.projectId, claim.responseId, request, reply);
+      if (!claim.won) {
+        await this.gate.release(plan);
+        return this.answerRetry(caller.projectId, claim.responseId, request, reply);
+      }
     }
 
     if (request.background) {

@@ -10,6 +10,7 @@ import {
   type ResponseStreamEvent,
   type TokenCounts,
 } from '@genaug/responses';
+import { TurnGate } from '@genaug/governance';
 import { ConversationStore } from '../conversations/conversation-store';
 import { responseMetadata } from '../read-response/turn-reader';
 import { turnStream, type TokenUsage } from '../turn.events';
@@ -57,6 +58,7 @@ export class TurnRunner {
     private readonly sealer: Sealer,
     private readonly router: ModelRouter,
     private readonly conversations: ConversationStore,
+    private readonly gate: TurnGate,
   ) {}
 
   /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
@@ -312,23 +314,22 @@ export class TurnRunner {
         metadata: meta,
       });
     }
-    events.push({
-      type: 'UsageRecorded',
-      data: {
-        user: plan.user,
-        feature: featureOf(plan),
-        source: sourceOf(plan),
-        provider: answeredBy?.provider ?? attempts[attempts.length - 1]?.provider ?? null,
-        model: answeredBy?.model ?? attempts[attempts.length - 1]?.model ?? null,
-        usage: toTokenUsage(usage),
-        cost_usd: cost,
-        messages: messageCount(plan.input) + (response.output.some((i) => i.type === 'message') ? 1 : 0),
-        outcome: failure ? 'failed' : response.status === 'incomplete' ? 'incomplete' : 'completed',
-        day: plan.day,
-      },
-      metadata: meta,
-    });
+    const recorded = {
+      user: plan.user,
+      feature: featureOf(plan),
+      source: sourceOf(plan),
+      provider: answeredBy?.provider ?? attempts[attempts.length - 1]?.provider ?? null,
+      model: answeredBy?.model ?? attempts[attempts.length - 1]?.model ?? null,
+      usage: toTokenUsage(usage),
+      cost_usd: cost,
+      messages: messageCount(plan.input) + (response.output.some((i) => i.type === 'message') ? 1 : 0),
+      outcome: failure ? 'failed' : response.status === 'incomplete' ? 'incomplete' : 'completed',
+      day: plan.day,
+    };
+    events.push({ type: 'UsageRecorded', data: recorded, metadata: meta });
     await this.store.append(turnStream(plan.responseId), events, { expectedVersion: version });
+    // The turn's budget reservation is settled with what it actually cost, however it ended.
+    await this.gate.settle(plan, recorded);
     if (plan.conversationId && !failure) {
       await this.conversations.append(plan.projectId, plan.conversationId, plan.user, plan.responseId, [...plan.input, ...outputAsContext(response.output)], meta);
     }

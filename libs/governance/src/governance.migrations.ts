@@ -1,0 +1,6 @@
+import * as path from 'path';
+import { sqlFile, type Migration } from '@genaug/event-store';
+
+export const governanceMigrations: Migration[] = [
+  { id: 'governance/001-governance', sql: sqlFile(path.join(__dirname, 'sql'), '001-governance.sql') },
+];

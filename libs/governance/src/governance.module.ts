@@ -1,0 +1,71 @@
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import type { Pool } from 'pg';
+import { systemClock, type Clock } from '@genaug/kernel';
+import { PG_POOL, SubscriptionHost } from '@genaug/event-store';
+import { ModelsModule } from '@genaug/models';
+import { GovernanceSweeper } from './governance-sweeper';
+import { GOVERNANCE_OPTIONS, governanceEnabled, type GovernanceOptions } from './governance.options';
+import { GovernedProjects } from './governed-projects';
+import { RateLimitInterceptor } from './rate-limits/rate-limit.interceptor';
+import { RateLimiter } from './rate-limits/rate-limiter';
+import { TurnGate } from './turn-gate/turn-gate';
+import { UsageLedger } from './turn-gate/usage-ledger';
+import { ThresholdNotices } from './usage-thresholds/threshold-notices';
+import { UsageThresholdWebhooks } from './usage-thresholds/usage-threshold-webhooks.reactor';
+
+export interface GovernanceModuleOptions {
+  /** Run the ledger's housekeeping in this process (the worker role). */
+  runWorkers: boolean;
+  clock?: Clock;
+  /** Defaults to GENAUG_GOVERNANCE (on). */
+  enabled?: boolean;
+}
+
+/** Rate limits, plan limits, budgets and usage thresholds. Global, so the turns slice can inject TurnGate. */
+@Module({})
+export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: GovernanceOptions,
+    private readonly host: SubscriptionHost,
+    private readonly thresholdWebhooks: UsageThresholdWebhooks,
+    private readonly sweeper: GovernanceSweeper,
+  ) {}
+
+  static forRoot(options: GovernanceModuleOptions): DynamicModule {
+    const resolved: GovernanceOptions = {
+      enabled: options.enabled ?? governanceEnabled(),
+      clock: options.clock ?? systemClock,
+      runWorkers: options.runWorkers,
+    };
+    return {
+      module: GovernanceModule,
+      global: true,
+      imports: [ModelsModule],
+      providers: [
+        { provide: GOVERNANCE_OPTIONS, useValue: resolved },
+        { provide: UsageLedger, useFactory: (pool: Pool) => new UsageLedger(pool), inject: [PG_POOL] },
+        { provide: RateLimiter, useFactory: (pool: Pool) => new RateLimiter(pool), inject: [PG_POOL] },
+        GovernedProjects,
+        ThresholdNotices,
+        TurnGate,
+        UsageThresholdWebhooks,
+        GovernanceSweeper,
+        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
+      ],
+      exports: [TurnGate, UsageLedger],
+    };
+  }
+
+  onModuleInit(): void {
+    this.host.addReactor(this.thresholdWebhooks);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.runWorkers) this.sweeper.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sweeper.stop();
+  }
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { logger } from '@genaug/kernel';
+import { ModelRouter, priceFor, type ModelPrice, type ModelSettings } from '@genaug/models';
+import type { ProjectSettings } from '@genaug/projects';
+import type { CreateResponseRequest } from '@genaug/responses';
+import { governanceOf } from '../governance-settings';
+import { GOVERNANCE_OPTIONS, type GovernanceOptions } from '../governance.options';
+import { monthOf, projectDay } from '../project-calendar';
+import { intervalOf } from '../rate-limits/rate-limit-state';
+import { ThresholdNotices } from '../usage-thresholds/threshold-notices';
+import { refusalError } from './limit-refusals';
+import { worstCaseCostUsd } from './turn-reservation';
+import { UsageLedger, type BudgetCaps } from './usage-ledger';
+
+/** What the gate needs to know about a turn (the turns slice's plan has all of it). */
+export interface GovernedTurn {
+  responseId: string;
+  projectId: string;
+  settings: ProjectSettings;
+  user: string;
+  anonymousUser: boolean;
+  request: Pick<CreateResponseRequest, 'model' | 'max_output_tokens' | 'metadata' | 'text' | 'tools'>;
+  /** Everything the model reads besides instructions: history and this input. */
+  context: unknown[];
+  instructions: string | null;
+  memory?: { text: string | null };
+}
+
+/** What the turn actually used, as its UsageRecorded event says. */
+export interface SettledUsage {
+  cost_usd: number;
+  messages: number;
+}
+
+const bytes = (value: unknown) => (value == null ? 0 : Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value)));
+const NO_MODEL_SETTINGS = {};
+
+/**
+ * The governance gate of a turn. `admit` runs before anything is written: the user's burst
+ * limit, the plan's daily turn limit and every budget cap, reserving the turn's worst-case
+ * cost in the same atomic step (429 or 402 when refused). `settle` runs once the outcome is
+ * recorded, with what the turn actually cost, streamed, cut off or failed alike; `release`
+ * gives the reservation back for a turn that never ran.
+ */
+@Injectable()
+export class TurnGate {
+  private readonly priceCache = new WeakMap<object, Map<string, Array<ModelPrice | undefined>>>();
+
+  constructor(
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: GovernanceOptions,
+    private readonly ledger: UsageLedger,
+    private readonly router: ModelRouter,
+    private readonly notices: ThresholdNotices,
+  ) {}
+
+  async admit(turn: GovernedTurn): Promise<void> {
+    if (!this.options.enabled) return;
+    const g = governanceOf(turn.settings);
+    const timeZone = turn.settings.timezone ?? 'UTC';
+    const now = this.options.clock.now();
+    const day = projectDay(now, timeZone);
+    const user = turn.anonymousUser ? null : turn.user;
+    const feature = turn.request.metadata?.feature ?? null;
+    const format = turn.request.text?.format;
+    const reserveUsd = worstCaseCostUsd(
+      {
+        inputBytes:
+          bytes(turn.context) +
+          bytes(turn.instructions) +
+          bytes(turn.memory?.text) +
+          bytes(turn.request.tools?.length ? turn.request.tools : null) +
+          bytes(format?.type === 'json_schema' ? format.schema : null),
+        maxOutputTokens: turn.request.max_output_tokens,
+        mayRepair: format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict),
+      },
+      this.prices(turn.request.model, turn.settings.models),
+    );
+    const b = g.budgets;
+    const caps: BudgetCaps = {
+      projectDay: b.project?.daily_usd ?? null,
+      projectMonth: b.project?.monthly_usd ?? null,
+      userDay: user ? (b.user?.daily_usd ?? null) : null,
+      userMonth: user ? (b.user?.monthly_usd ?? null) : null,
+      featureDay: feature ? (b.feature?.daily_usd ?? null) : null,
+      featureMonth: feature ? (b.feature?.monthly_usd ?? null) : null,
+    };
+    const burst = { limit: g.user_burst.requests, periodMs: g.user_burst.window_seconds * 1000 };
+    const result = await this.ledger.admit({
+      responseId: turn.responseId,
+      projectId: turn.projectId,
+      day,
+      month: monthOf(day),
+      user,
+      feature,
+      reserveUsd,
+      turnLimit: g.agent_turns_per_day,
+      caps,
+      burst: user ? { key: `user:${turn.projectId}:${user}`, intervalMs: intervalOf(burst), periodMs: burst.periodMs } : null,
+      now,
+    });
+    if (!result.ok) {
+      throw refusalError(result.refusal, {
+        timeZone,
+        now,
+        requestedUsd: reserveUsd,
+        burst: { requests: g.user_burst.requests, windowSeconds: g.user_burst.window_seconds },
+      });
+    }
+  }
+
+  /** Never throws: the turn is already answered or recorded, and the ledger must not undo that. */
+  async settle(turn: GovernedTurn, usage: SettledUsage): Promise<void> {
+    if (!this.options.enabled) return;
+    try {
+      const now = this.options.clock.now();
+      const day = projectDay(now, turn.settings.timezone ?? 'UTC');
+      const reached = await this.ledger.settle({
+        responseId: turn.responseId,
+        projectId: turn.projectId,
+        day,
+        month: monthOf(day),
+        user: turn.anonymousUser ? null : turn.user,
+        feature: turn.request.metadata?.feature ?? null,
+        costUsd: usage.cost_usd,
+        messages: usage.messages,
+        turnLimit: governanceOf(turn.settings).agent_turns_per_day,
+        now,
+      });
+      if (reached.length) await this.notices.record(reached, now);
+    } catch (err) {
+      logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'turn could not be settled');
+    }
+  }
+
+  /** Gives back the reservation of a turn that will not run (a retry answered from the first request). */
+  async release(turn: Pick<GovernedTurn, 'responseId' | 'projectId'>): Promise<void> {
+    if (!this.options.enabled) return;
+    try {
+      await this.ledger.release(turn.responseId, this.options.clock.now());
+    } catch (err) {
+      logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'reservation could not be released');
+    }
+  }
+
+  /** Prices of every model that may answer, cached per model settings object. */
+  private prices(model: string, settings: ModelSettings | undefined): Array<ModelPrice | undefined> {
+    const owner = settings ?? NO_MODEL_SETTINGS;
+    let byModel = this.priceCache.get(owner);
+    if (!byModel) this.priceCache.set(owner, (byModel = new Map()));
+    let prices = byModel.get(model);
+    if (!prices) {
+      const table = this.router.settingsFor(settings).prices;
+      prices = this.router.resolve(model, settings).map((c) => priceFor(`${c.provider.name}/${c.model}`, table));
+      byModel.set(model, prices);
+    }
+    return prices;
+  }
+}

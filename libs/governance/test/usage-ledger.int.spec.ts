@@ -1,0 +1,137 @@
+import { createPool } from '@genaug/event-store';
+import { RateLimiter, UsageLedger, type Admission, type BudgetCaps } from '@genaug/governance';
+import { newId } from '@genaug/kernel';
+import type { Pool } from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+
+// The ledger's promises at the database, with two pools standing for two API processes.
+
+const NO_CAPS: BudgetCaps = { projectDay: null, projectMonth: null, userDay: null, userMonth: null, featureDay: null, featureMonth: null };
+const now = new Date('2026-03-10T12:00:00Z');
+
+describe('usage ledger', () => {
+  let db: TestDatabase;
+  let other: Pool;
+  let ledgers: UsageLedger[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('usage_ledger');
+    other = createPool(db.url, { max: 20 });
+    ledgers = [new UsageLedger(db.pool), new UsageLedger(other)];
+  });
+  afterAll(async () => {
+    await other.end();
+    await db.drop();
+  });
+
+  const admission = (projectId: string, over: Partial<Admission> = {}): Admission => ({
+    responseId: newId('resp'),
+    projectId,
+    day: '2026-03-10',
+    month: '2026-03',
+    user: 'user-1',
+    feature: 'checkout',
+    reserveUsd: 0.01,
+    turnLimit: null,
+    caps: NO_CAPS,
+    burst: null,
+    now,
+    ...over,
+  });
+
+  it('admits exactly as many concurrent turns as the budget covers, across processes', async () => {
+    const projectId = newId('proj');
+    const caps = { ...NO_CAPS, projectDay: 0.1 };
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => ledgers[i % 2].admit(admission(projectId, { caps, user: `user-${i % 7}` }))),
+    );
+    const admitted = results.filter((r) => r.ok);
+    expect(admitted).toHaveLength(10);
+    const refusal = results.find((r) => !r.ok);
+    expect(refusal).toMatchObject({ ok: false, refusal: { reason: 'project_budget_exceeded', scope: 'project', period: '2026-03-10', limit: 0.1 } });
+    const [projectDay] = (await ledgers[0].rows(projectId, '2026-03-10')).filter((r) => r.scope === 'project' && r.period === '2026-03-10');
+    expect(projectDay).toMatchObject({ spentUsd: 0, reservedUsd: 0.1 });
+  });
+
+  it('settles with the actual cost and releases the rest of the reservation', async () => {
+    const projectId = newId('proj');
+    const caps = { ...NO_CAPS, userDay: 0.05 };
+    const a = admission(projectId, { caps });
+    expect(await ledgers[0].admit(a)).toEqual({ ok: true, admitted: 1 });
+    await ledgers[1].settle({ ...a, costUsd: 0.004, messages: 2 });
+    // Settling again (a redelivered outcome) changes nothing.
+    await ledgers[0].settle({ ...a, costUsd: 0.004, messages: 2 });
+    const rows = await ledgers[0].rows(projectId, '2026-03-10');
+    expect(rows.map((r) => [r.scope, r.subject, r.period, r.spentUsd, r.reservedUsd])).toEqual([
+      ['feature', 'checkout', '2026-03', 0.004, 0],
+      ['feature', 'checkout', '2026-03-10', 0.004, 0],
+      ['project', '', '2026-03', 0.004, 0],
+      ['project', '', '2026-03-10', 0.004, 0],
+      ['user', 'user-1', '2026-03', 0.004, 0],
+      ['user', 'user-1', '2026-03-10', 0.004, 0],
+    ]);
+    expect(await ledgers[0].turns(projectId, '2026-03-10')).toEqual({ admitted: 1, counted: 1, messages: 2 });
+    // The user's cap now has 0.046 left: a 0.05 reservation no longer fits, another user's does.
+    const refused = await ledgers[0].admit(admission(projectId, { caps, reserveUsd: 0.05 }));
+    expect(refused).toMatchObject({ ok: false, refusal: { reason: 'user_budget_exceeded', subject: 'user-1', limit: 0.05, used: 0.004 } });
+    expect((await ledgers[0].admit(admission(projectId, { caps, reserveUsd: 0.05, user: 'user-2' }))).ok).toBe(true);
+  });
+
+  it('gives a released turn its slot and reservation back', async () => {
+    const projectId = newId('proj');
+    const first = admission(projectId, { turnLimit: 1 });
+    expect((await ledgers[0].admit(first)).ok).toBe(true);
+    expect(await ledgers[1].admit(admission(projectId, { turnLimit: 1 }))).toMatchObject({
+      ok: false,
+      refusal: { reason: 'daily_turn_limit_reached', limit: 1, used: 1 },
+    });
+    expect(await ledgers[1].release(first.responseId, now)).toBe(true);
+    expect(await ledgers[1].release(first.responseId, now)).toBe(false);
+    expect((await ledgers[0].admit(admission(projectId, { turnLimit: 1 }))).ok).toBe(true);
+    const rows = await ledgers[0].rows(projectId, '2026-03-10');
+    expect(rows.every((r) => r.spentUsd === 0 && r.reservedUsd === 0.01)).toBe(true);
+  });
+
+  it('reaches each threshold exactly once among concurrent turns', async () => {
+    const projectId = newId('proj');
+    const turns = Array.from({ length: 50 }, () => admission(projectId, { turnLimit: 20 }));
+    const admitted = await Promise.all(turns.map((t, i) => ledgers[i % 2].admit(t)));
+    expect(admitted.filter((r) => r.ok)).toHaveLength(20);
+    const settled = turns.filter((_, i) => admitted[i].ok);
+    const reached = (
+      await Promise.all(settled.map((t, i) => ledgers[i % 2].settle({ ...t, costUsd: 0.001, messages: 2, turnLimit: 20 })))
+    ).flat();
+    expect(reached.map((r) => [r.thresholdPercent, r.agentTurnsCount, r.agentTurnsPerDay]).sort()).toEqual([
+      [100, 20, 20],
+      [80, 16, 20],
+    ]);
+    expect(reached.find((r) => r.thresholdPercent === 80)?.messagesCount).toBe(32);
+  });
+
+  it('meters a turn that was never admitted', async () => {
+    const projectId = newId('proj');
+    const t = admission(projectId);
+    await ledgers[0].settle({ ...t, costUsd: 0.02, messages: 1 });
+    expect(await ledgers[0].turns(projectId, '2026-03-10')).toEqual({ admitted: 1, counted: 1, messages: 1 });
+    expect((await ledgers[0].rows(projectId, '2026-03-10')).find((r) => r.scope === 'project' && r.period === '2026-03')?.spentUsd).toBe(0.02);
+  });
+
+  it('takes a burst bucket before anything else, and a refused burst reserves nothing', async () => {
+    const projectId = newId('proj');
+    const burst = { key: `user:${projectId}:user-1`, intervalMs: 5_000, periodMs: 10_000 };
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => ledgers[i % 2].admit(admission(projectId, { burst }))));
+    expect(results.filter((r) => r.ok)).toHaveLength(2);
+    expect(results.find((r) => !r.ok)).toMatchObject({ ok: false, refusal: { reason: 'user_rate_limit_exceeded', retryAfterMs: 5_000 } });
+    expect(await ledgers[0].turns(projectId, '2026-03-10')).toMatchObject({ admitted: 2 });
+  });
+
+  it('shares one rate limit between processes', async () => {
+    const limiters = [new RateLimiter(db.pool), new RateLimiter(other)];
+    const bucket = { limit: 10, periodMs: 60_000 };
+    const states = await Promise.all(Array.from({ length: 30 }, (_, i) => limiters[i % 2].take('key:shared', bucket, now)));
+    expect(states.filter((s) => s.allowed)).toHaveLength(10);
+    expect(states.filter((s) => !s.allowed).every((s) => s.retryAfterSeconds === 6 && s.remaining === 0)).toBe(true);
+    expect((await limiters[0].take('key:shared', bucket, new Date(now.getTime() + 5_999))).allowed).toBe(false);
+    expect((await limiters[1].take('key:shared', bucket, new Date(now.getTime() + 6_000))).allowed).toBe(true);
+  });
+});
