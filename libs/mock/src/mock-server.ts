@@ -34,6 +34,7 @@ export interface MockServer {
 
 export const MOCK_DEFAULT_PORT = 8787;
 export const MOCK_BUILD = 'mock';
+export const MOCK_PROJECT_ID = 'mock';
 
 type Handler = (req: MockRequest, res: ServerResponse, params: string[]) => unknown | Promise<unknown>;
 
@@ -51,6 +52,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const ledger = new MockLedger(clock);
   const memory = new MockMemory(clock);
   const responses = new MockResponses(ledger, memory, clock);
+  const startedAt = clock.now().toISOString();
+  const project = { id: MOCK_PROJECT_ID, object: 'project', name: 'Mock', slug: MOCK_PROJECT_ID, settings: { timezone: 'UTC' }, created_at: startedAt, updated_at: startedAt };
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   const health = (status: string) => (req: MockRequest, res: ServerResponse) =>
@@ -84,6 +87,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     { method: 'GET', pattern: /^\/v1\/memory$/, handler: app((req, res) => json(200, memory.list(Object.fromEntries(req.query)), req, res)) },
     { method: 'GET', pattern: /^\/v1\/memory\/profile$/, handler: app((req, res) => json(200, memory.profile(Object.fromEntries(req.query)), req, res)) },
     { method: 'DELETE', pattern: new RegExp(`^/v1/memory/${segment}$`), handler: app((req, res, [id]) => json(200, memory.delete(id), req, res)) },
+    // One project stands for the whole mock: any project id or slug reads the same data.
+    { method: 'GET', pattern: /^\/api\/v1\/admin\/projects$/, handler: admin((req, res) => json(200, { object: 'list', data: [project], has_more: false, next_cursor: null }, req, res)) },
+    { method: 'GET', pattern: new RegExp(`^/api/v1/admin/projects/${segment}$`), handler: admin((req, res) => json(200, project, req, res)) },
     {
       method: 'GET',
       pattern: new RegExp(`^/api/v1/admin/projects/${segment}/usage$`),

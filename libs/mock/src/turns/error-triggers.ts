@@ -1,3 +1,4 @@
+import { governanceOf, keyRateLimited, projectDay, rateLimitHeaders as bucketHeaders, refusalError, type BucketState, type Refusal } from '@genaug/governance';
 import { AppError } from '@genaug/kernel';
 
 // Errors on demand, so app tests can exercise their 402/429 and upstream-failure handling:
@@ -7,95 +8,44 @@ import { AppError } from '@genaug/kernel';
 
 export const MOCK_USER_PREFIX = 'mock:';
 
-/** The real server's defaults (libs/governance), which the refusals report as the limits. */
-const REQUESTS_PER_MINUTE = 3000;
-const USER_BURST = { requests: 60, windowSeconds: 10 };
-const AGENT_TURNS_PER_DAY = 10_000;
+// The real server's default limits: the refusals report them as the limits that were hit.
+const LIMITS = governanceOf({ timezone: 'UTC' });
 const RETRY_AFTER_SECONDS = 1;
 
-type Refusal = (now: Date) => AppError;
+/** A request-per-minute bucket as the real limiter reports it: full, or refusing for a second. */
+function keyBucket(allowed: boolean): BucketState {
+  const limit = LIMITS.requests_per_minute;
+  return allowed
+    ? { allowed, limit, remaining: limit - 1, resetSeconds: 1, retryAfterSeconds: 0 }
+    : { allowed, limit, remaining: 0, resetSeconds: 60, retryAfterSeconds: RETRY_AFTER_SECONDS };
+}
 
-const resetsIn = (now: Date, seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
-const startOfDay = (now: Date) => `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
-const nextDay = (now: Date) => new Date(Date.parse(startOfDay(now)) + 86_400_000).toISOString();
+/** What the real usage ledger says when it refuses a turn for `reason`. */
+function refusal(reason: Refusal['reason'], request: { user?: string | null; metadata?: Record<string, string> | null }, now: Date): Refusal {
+  const day = projectDay(now, 'UTC');
+  const base = { reason, period: day, reserved: 0, retryAfterMs: RETRY_AFTER_SECONDS * 1000 };
+  switch (reason) {
+    case 'daily_turn_limit_reached':
+      return { ...base, scope: 'project', subject: 'mock', limit: LIMITS.agent_turns_per_day ?? 0, used: LIMITS.agent_turns_per_day ?? 0 };
+    case 'user_budget_exceeded':
+      return { ...base, scope: 'user', subject: request.user ?? '', limit: 1, used: 1 };
+    case 'feature_budget_exceeded':
+      return { ...base, scope: 'feature', subject: request.metadata?.feature ?? 'none', limit: 1, used: 1 };
+    default:
+      return { ...base, scope: 'project', subject: 'mock', limit: 1, used: 1 };
+  }
+}
 
-const budget =
-  (scope: 'project' | 'user' | 'feature', subject: string | null): Refusal =>
-  (now) => {
-    const whose = scope === 'project' ? 'The project' : scope === 'user' ? 'This user' : `Feature '${subject}'`;
-    return new AppError(402, `${scope}_budget_exceeded`, `${whose} has reached its LLM budget of $1.00 per day; it resets at ${nextDay(now)}`, {
-      details: {
-        limit: {
-          type: `${scope}_budget`,
-          scope,
-          ...(subject === null ? {} : { [scope]: subject }),
-          period: 'day',
-          limit_usd: 1,
-          spent_usd: 1,
-          reserved_usd: 0,
-          requested_usd: 0.0001,
-          period_start: startOfDay(now),
-          resets_at: nextDay(now),
-        },
-      },
-    });
-  };
-
-/** Refusals a real server answers before any model call, by their reasons. */
-export const LIMIT_TRIGGERS: Record<string, Refusal> = {
-  /** The project key's requests per minute. */
-  rate_limit_exceeded: (now) =>
-    new AppError(429, 'rate_limit_exceeded', `This API key is limited to ${REQUESTS_PER_MINUTE} requests per minute; retry after ${RETRY_AFTER_SECONDS} s`, {
-      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS), ...rateLimitHeaders(0) },
-      details: {
-        limit: {
-          type: 'requests_per_minute',
-          scope: 'api_key',
-          limit: REQUESTS_PER_MINUTE,
-          period: 'minute',
-          retry_after_seconds: RETRY_AFTER_SECONDS,
-          resets_at: resetsIn(now, RETRY_AFTER_SECONDS),
-        },
-      },
-    }),
-  /** One app user starting turns faster than the per-user burst allows. */
-  user_rate_limit_exceeded: (now) =>
-    new AppError(
-      429,
-      'user_rate_limit_exceeded',
-      `This user may start ${USER_BURST.requests} turns per ${USER_BURST.windowSeconds} s; retry after ${RETRY_AFTER_SECONDS} s`,
-      {
-        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-        details: {
-          limit: {
-            type: 'user_burst',
-            scope: 'user',
-            limit: USER_BURST.requests,
-            window_seconds: USER_BURST.windowSeconds,
-            retry_after_seconds: RETRY_AFTER_SECONDS,
-            resets_at: resetsIn(now, RETRY_AFTER_SECONDS),
-          },
-        },
-      },
-    ),
-  /** The plan's daily agent-turn limit is used up. */
-  daily_turn_limit_reached: (now) =>
-    new AppError(402, 'daily_turn_limit_reached', `The plan's limit of ${AGENT_TURNS_PER_DAY} agent turns per day is reached; it resets at ${nextDay(now)}`, {
-      details: {
-        limit: {
-          type: 'agent_turns_per_day',
-          period: 'day',
-          limit: AGENT_TURNS_PER_DAY,
-          used: AGENT_TURNS_PER_DAY,
-          period_start: startOfDay(now),
-          resets_at: nextDay(now),
-        },
-      },
-    }),
-  project_budget_exceeded: budget('project', null),
-  user_budget_exceeded: budget('user', 'the user of the request'),
-  feature_budget_exceeded: budget('feature', 'the feature of the request'),
-};
+/** Refusals a real server answers before any model call, by their reasons, built by its own governance code. */
+const LIMIT_REASONS = [
+  'rate_limit_exceeded',
+  'user_rate_limit_exceeded',
+  'daily_turn_limit_reached',
+  'project_budget_exceeded',
+  'user_budget_exceeded',
+  'feature_budget_exceeded',
+] as const;
+type LimitTrigger = (typeof LIMIT_REASONS)[number];
 
 /** Turns whose every model failed: the response is recorded as failed and answered 502/504. */
 export const FAILURE_TRIGGERS = {
@@ -104,15 +54,15 @@ export const FAILURE_TRIGGERS = {
 } as const;
 
 export type FailureTrigger = keyof typeof FAILURE_TRIGGERS;
-export type MockTrigger = string;
+export type MockTrigger = LimitTrigger | FailureTrigger;
 
-export const MOCK_TRIGGERS: MockTrigger[] = [...Object.keys(LIMIT_TRIGGERS), ...Object.keys(FAILURE_TRIGGERS)];
+export const MOCK_TRIGGERS: MockTrigger[] = [...LIMIT_REASONS, ...(Object.keys(FAILURE_TRIGGERS) as FailureTrigger[])];
 
 /** The trigger a request's user names, if any; an unknown `mock:` name is a 400 so a typo never passes silently. */
 export function triggerOf(user: string | null | undefined): MockTrigger | null {
   if (!user?.startsWith(MOCK_USER_PREFIX)) return null;
   const name = user.slice(MOCK_USER_PREFIX.length);
-  if (MOCK_TRIGGERS.includes(name)) return name;
+  if ((MOCK_TRIGGERS as string[]).includes(name)) return name as MockTrigger;
   throw new AppError(400, 'invalid_request', `Unknown mock trigger '${user}'; known: ${MOCK_TRIGGERS.map((t) => MOCK_USER_PREFIX + t).join(', ')}`, {
     param: 'user',
   });
@@ -120,15 +70,26 @@ export function triggerOf(user: string | null | undefined): MockTrigger | null {
 
 export const isFailureTrigger = (trigger: MockTrigger): trigger is FailureTrigger => trigger in FAILURE_TRIGGERS;
 
-/** The 402 or 429 a limit trigger answers. */
-export function limitError(trigger: MockTrigger, now: Date): AppError {
-  return LIMIT_TRIGGERS[trigger](now);
+/** The 402 or 429 a limit trigger answers, exactly as the real server words it. */
+export function limitError(trigger: LimitTrigger, request: { user?: string | null; metadata?: Record<string, string> | null }, now: Date): AppError {
+  if (trigger === 'rate_limit_exceeded') {
+    const state = keyBucket(false);
+    const err = keyRateLimited(state, now);
+    Object.assign(err.headers, bucketHeaders(state));
+    return err;
+  }
+  return refusalError(refusal(trigger, request, now), {
+    timeZone: 'UTC',
+    now,
+    requestedUsd: 0.0001,
+    burst: { requests: LIMITS.user_burst.requests, windowSeconds: LIMITS.user_burst.window_seconds },
+  });
 }
 
 /**
  * The real server's X-RateLimit-* headers, on every /v1 answer to a project key. The mock never
  * limits, so its bucket always reads full (less the request being answered).
  */
-export function rateLimitHeaders(remaining = REQUESTS_PER_MINUTE - 1): Record<string, string> {
-  return { 'X-RateLimit-Limit': String(REQUESTS_PER_MINUTE), 'X-RateLimit-Remaining': String(remaining), 'X-RateLimit-Reset': '0' };
+export function rateLimitHeaders(): Record<string, string> {
+  return bucketHeaders(keyBucket(true));
 }

@@ -66,7 +66,7 @@ export class MockResponses {
     const candidate: ModelCandidate = this.router.resolve(request.model)[0];
     const history = this.history(request);
     const trigger = triggerOf(request.user);
-    if (trigger && !isFailureTrigger(trigger)) throw limitError(trigger, this.clock.now());
+    if (trigger && !isFailureTrigger(trigger)) throw limitError(trigger, request, this.clock.now());
 
     if (ctx.idempotencyKey) {
       if (ctx.idempotencyKey.length > 256) {
