@@ -12,6 +12,11 @@ export const memorySettingsSchema = z.object({
   max_memories_in_turn: z.number().int().min(1).max(50).default(5).catch(5),
   /** At most about this many tokens of memories in a turn. */
   max_memory_tokens_in_turn: z.number().int().min(1).max(8000).default(400).catch(400),
+  /** An OpenAI-compatible embeddings endpoint, for vector similarity where the database has pgvector. */
+  embeddings: z
+    .object({ base_url: z.string().url(), model: z.string().min(1) })
+    .optional()
+    .catch(undefined),
 });
 
 export type MemorySettings = z.infer<typeof memorySettingsSchema>;

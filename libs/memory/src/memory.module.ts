@@ -13,6 +13,7 @@ import { PurgeMemoryHandler } from './purge-memory/purge-memory.command';
 import { MemoryRecall } from './recall/memory-recall';
 import { MemorySearch } from './search-memory/memory-search';
 import { SearchMemoryController } from './search-memory/search-memory.controller';
+import { VectorSupport } from './search-memory/vector-support';
 import { StoreMemoryController } from './store-memory/store-memory.controller';
 import { StoreMemoryHandler } from './store-memory/store-memory.command';
 import { UserMemories } from './user-memories';
@@ -33,6 +34,7 @@ import { UserMemories } from './user-memories';
     { provide: CLOCK, useValue: systemClock },
     UserMemories,
     MemorySearch,
+    VectorSupport,
     MemoryRecall,
     StoreMemoryHandler,
     DeleteMemoryHandler,

@@ -105,7 +105,9 @@ describe('memory over HTTP', () => {
     expect(top.score).toBeGreaterThan(res.body.data[1].score);
     expect(top.score_details).toMatchObject({ importance: 0.9 });
     expect(top.score_details.text).toBeGreaterThan(0);
-    expect(res.body.ranking).toMatchObject({ method: 'lexical', vector: { used: false } });
+    expect(res.body.ranking).toMatchObject({ method: 'lexical', signals: ['full_text', 'trigram', 'importance', 'recency'], vector: { used: false } });
+    // Which part of vector ranking is missing is said, not implied.
+    expect(res.body.ranking.vector.reason).toMatch(/pgvector|embeddings/);
 
     // Trigram similarity finds a misspelt word that full-text search cannot.
     const typo = await search(a, { user_id: user, query: 'vegen' });

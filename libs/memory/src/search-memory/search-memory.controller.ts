@@ -4,12 +4,14 @@ import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { projectOf } from '../memory-caller';
 import { LEXICAL_WEIGHTS, MemorySearch, RECENCY_HALF_LIFE_DAYS } from './memory-search';
 import { searchMemorySchema } from './search-memory.request';
+import { VectorSupport } from './vector-support';
 
 @Controller('v1/memory')
 @UseGuards(ProjectKeyGuard)
 export class SearchMemoryController {
   constructor(
     private readonly search: MemorySearch,
+    private readonly vectors: VectorSupport,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -17,7 +19,8 @@ export class SearchMemoryController {
   @HttpCode(200)
   async find(@CurrentCaller() caller: Caller, @Body() body: unknown) {
     const input = parseOrThrow(searchMemorySchema, body ?? {});
-    const data = await this.search.search(projectOf(caller), {
+    const projectId = projectOf(caller);
+    const data = await this.search.search(projectId, {
       userId: input.user_id,
       query: input.query,
       topK: input.top_k,
@@ -29,13 +32,12 @@ export class SearchMemoryController {
       object: 'list',
       user_id: input.user_id,
       data,
-      // Vector similarity is not part of this ranking: the response says so rather than implying it.
       ranking: {
         method: 'lexical',
         signals: ['full_text', 'trigram', 'importance', 'recency'],
         weights: LEXICAL_WEIGHTS,
         recency_half_life_days: RECENCY_HALF_LIFE_DAYS,
-        vector: { used: false, reason: 'vector similarity is not enabled for this project' },
+        vector: { used: false, reason: await this.vectors.unavailableBecause(projectId) },
       },
     };
   }
