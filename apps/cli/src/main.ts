@@ -6,6 +6,11 @@ import { registerAudit } from './commands/audit';
 import { registerProjections } from './commands/projections';
 import { registerSupportBundle } from './commands/support-bundle';
 import { registerMock } from './commands/mock';
+import { registerProjects } from './commands/projects';
+import { registerKeys } from './commands/keys';
+import { registerSmoke } from './commands/smoke';
+import { registerVerify } from './commands/verify';
+import { registerOnboarding } from './commands/onboarding';
 import { CliError, ExitCode, printError } from './output';
 
 /** The version of the package this file ships in (works from source and from dist/). */
@@ -29,6 +34,11 @@ export function buildProgram(): Command {
   registerProjections(program);
   registerSupportBundle(program);
   registerMock(program);
+  registerProjects(program);
+  registerKeys(program);
+  registerSmoke(program);
+  registerVerify(program);
+  registerOnboarding(program);
   return program;
 }
 
