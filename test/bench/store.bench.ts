@@ -7,24 +7,29 @@ import { Pool } from 'pg';
 import { z } from 'zod';
 import { createPool, eventStoreMigrations, EventStore, migrate, registerEvents, SubscriptionHost } from '@genaug/event-store';
 import { startBenchPostgres } from './support/bench-postgres';
-import { answerIsolated, isolatedTask, runIsolated } from './support/isolation';
+import { serveIsolated, startIsolated, type IsolatedProcess } from './support/isolation';
 import { runLoad, type LoadResult } from './support/load';
 import { compare, machineInfo, printComparisons, writeResults, type Comparison } from './support/report';
-import { round } from './support/stats';
+import { median, round } from './support/stats';
 
 type Side = 'ours' | 'emmett';
-type Metric = 'append-1' | 'append-16' | 'append-batch' | 'catch-up';
 
-interface Task {
-  side: Side;
-  metric: Metric;
-  url: string;
-}
+/** What the parent asks a side's process to do. */
+type Task =
+  | { kind: 'open'; side: Side; url: string }
+  | { kind: 'append'; concurrency: number; events: number }
+  | { kind: 'catch-up' }
+  | { kind: 'close' };
 
 const SETTINGS = {
-  /** Measured time per append metric, after the warm-up. */
-  durationMs: Number(process.env.BENCH_DURATION_MS ?? 5000),
-  warmupMs: 1000,
+  /**
+   * Each append metric is measured in rounds that alternate between the sides, and each side's
+   * figure is its median round: load from elsewhere on the machine then hits both alike.
+   */
+  rounds: 3,
+  /** Measured time of one round, after its warm-up. */
+  durationMs: Number(process.env.BENCH_DURATION_MS ?? 2500),
+  warmupMs: 500,
   /** Both stores get the same pool size, so concurrency 16 is 16 connections on each side. */
   poolSize: 16,
   batchEvents: 10,
@@ -38,6 +43,8 @@ const SETTINGS = {
 
 const EVENT_TYPE = 'BenchItemAdded';
 const itemAdded = (i: number) => ({ sku: `sku-${i % 997}`, quantity: 1 + (i % 5), price: 9.99, note: 'added from the benchmark' });
+// Both sides store the same envelope metadata a real event carries.
+const metadata = (i: number) => ({ project_id: 'proj_bench', correlation_id: `req_${i}`, actor: 'key_bench' });
 
 /** What each side implements: append to a stream at a known version, and catch a projection up. */
 interface StoreSide {
@@ -55,7 +62,7 @@ async function ourStore(url: string): Promise<StoreSide> {
   const store = new EventStore(pool);
   return {
     async append(stream, events, version) {
-      const batch = Array.from({ length: events }, (_, i) => ({ type: EVENT_TYPE, data: itemAdded(version + i) }));
+      const batch = Array.from({ length: events }, (_, i) => ({ type: EVENT_TYPE, data: itemAdded(version + i), metadata: metadata(i) }));
       await store.append(stream, batch, { expectedVersion: version === 0 ? 'no_stream' : version });
     },
     async catchUp() {
@@ -92,7 +99,7 @@ async function emmettStore(url: string): Promise<StoreSide> {
   await store.schema.migrate();
   return {
     async append(stream, events, version) {
-      const batch = Array.from({ length: events }, (_, i) => ({ type: EVENT_TYPE, data: itemAdded(version + i) }));
+      const batch = Array.from({ length: events }, (_, i) => ({ type: EVENT_TYPE, data: itemAdded(version + i), metadata: metadata(i) }));
       await store.appendToStream(stream, batch, { expectedStreamVersion: version === 0 ? STREAM_DOES_NOT_EXIST : BigInt(version) });
     },
     async catchUp() {
@@ -134,8 +141,8 @@ async function emmettStore(url: string): Promise<StoreSide> {
 
 /** Closed-loop appends: each worker appends to its own streams, `events` per append. */
 function appendLoad(side: StoreSide, concurrency: number, events: number): Promise<LoadResult> {
+  const run = (appendRuns++).toString(36);
   const streams = Array.from({ length: concurrency }, () => ({ id: 0, version: 0 }));
-  const run = `${Date.now().toString(36)}`;
   return runLoad({
     concurrency,
     durationMs: SETTINGS.durationMs,
@@ -152,6 +159,7 @@ function appendLoad(side: StoreSide, concurrency: number, events: number): Promi
     },
   });
 }
+let appendRuns = 0;
 
 /** The log the consumers catch up on, written one append at a time so positions follow commit order. */
 async function seedLog(side: StoreSide): Promise<void> {
@@ -159,31 +167,42 @@ async function seedLog(side: StoreSide): Promise<void> {
   for (let i = 0; i < SETTINGS.catchUpEvents / perAppend; i++) await side.append(`cart-seed_${i}`, perAppend, 0);
 }
 
-interface TaskResult {
+interface Measurement {
   perSecond: number;
   details: Record<string, unknown>;
 }
 
-async function runTask(task: Task): Promise<TaskResult> {
-  const side = task.side === 'ours' ? await ourStore(task.url) : await emmettStore(task.url);
-  try {
-    if (task.metric === 'catch-up') {
-      await seedLog(side);
-      const { handled, seconds } = await side.catchUp();
-      if (handled < SETTINGS.catchUpEvents) console.warn(`${task.side}: handled ${handled} of ${SETTINGS.catchUpEvents} events`);
-      return { perSecond: handled / seconds, details: { handled, seconds: round(seconds, 3) } };
-    }
-    const concurrency = task.metric === 'append-16' ? 16 : 1;
-    const events = task.metric === 'append-batch' ? SETTINGS.batchEvents : 1;
-    const r = await appendLoad(side, concurrency, events);
-    const perSecond = task.metric === 'append-batch' ? r.unitsPerSecond : r.operationsPerSecond;
-    return {
-      perSecond,
-      details: { appends: r.operations, events: r.units, seconds: round(r.seconds, 3), latencyMs: roundAll(r.latencyMs) },
-    };
-  } finally {
-    await side.close();
+let opened: StoreSide | null = null;
+
+/** Runs in a side's own process. */
+async function runTask(task: Task): Promise<Measurement | null> {
+  if (task.kind === 'open') {
+    opened = task.side === 'ours' ? await ourStore(task.url) : await emmettStore(task.url);
+    return null;
   }
+  if (!opened) throw new Error('no store opened');
+  if (task.kind === 'close') {
+    await opened.close();
+    opened = null;
+    return null;
+  }
+  if (task.kind === 'catch-up') {
+    await seedLog(opened);
+    const { handled, seconds } = await opened.catchUp();
+    if (handled < SETTINGS.catchUpEvents) console.warn(`handled ${handled} of ${SETTINGS.catchUpEvents} events`);
+    return { perSecond: handled / seconds, details: { handled, seconds: round(seconds, 3) } };
+  }
+  const r = await appendLoad(opened, task.concurrency, task.events);
+  return {
+    perSecond: task.events > 1 ? r.unitsPerSecond : r.operationsPerSecond,
+    details: {
+      appends: r.operations,
+      events: r.units,
+      seconds: round(r.seconds, 3),
+      latencyMs: roundAll(r.latencyMs),
+      clientCpuMicrosPerAppend: round(r.cpuMicrosPerOperation, 1),
+    },
+  };
 }
 
 // The package's exports map hides package.json, so it is read from beside its entry point.
@@ -192,12 +211,24 @@ const peerVersion = (): string =>
 
 const roundAll = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v, 3) : v]));
 
-const METRICS: { metric: Metric; title: string; unit: string; concurrency: number }[] = [
-  { metric: 'append-1', title: 'single-event appends, concurrency 1', unit: 'appends/s', concurrency: 1 },
-  { metric: 'append-16', title: 'single-event appends, concurrency 16', unit: 'appends/s', concurrency: 16 },
-  { metric: 'append-batch', title: `${SETTINGS.batchEvents}-event batch appends, concurrency 1`, unit: 'events/s', concurrency: 1 },
-  { metric: 'catch-up', title: `consumer catch-up over ${SETTINGS.catchUpEvents.toLocaleString('en-US')} events`, unit: 'events/s', concurrency: 1 },
+const METRICS: { metric: string; title: string; unit: string; task: Task }[] = [
+  { metric: 'append-1', title: 'single-event appends, concurrency 1', unit: 'appends/s', task: { kind: 'append', concurrency: 1, events: 1 } },
+  { metric: 'append-16', title: 'single-event appends, concurrency 16', unit: 'appends/s', task: { kind: 'append', concurrency: 16, events: 1 } },
+  {
+    metric: 'append-batch',
+    title: `${SETTINGS.batchEvents}-event batch appends, concurrency 1`,
+    unit: 'events/s',
+    task: { kind: 'append', concurrency: 1, events: SETTINGS.batchEvents },
+  },
+  { metric: 'catch-up', title: `consumer catch-up over ${SETTINGS.catchUpEvents.toLocaleString('en-US')} events`, unit: 'events/s', task: { kind: 'catch-up' } },
 ];
+
+const SIDES: Side[] = ['ours', 'emmett'];
+
+const describe = (m: Measurement): string => {
+  const d = m.details as { latencyMs?: { p50: number }; clientCpuMicrosPerAppend?: number };
+  return d.latencyMs ? ` (p50 ${d.latencyMs.p50} ms, client CPU ${d.clientCpuMicrosPerAppend} µs/append)` : '';
+};
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -206,22 +237,32 @@ async function main(): Promise<void> {
   const server = await startBenchPostgres();
   const comparisons: Comparison[] = [];
   try {
-    for (const [i, m] of METRICS.entries()) {
+    for (const m of METRICS) {
       if (only && !only.includes(m.metric)) continue;
-      // Alternate which side goes first, so neither always runs on a warmer server.
-      const order: Side[] = i % 2 === 0 ? ['ours', 'emmett'] : ['emmett', 'ours'];
-      const results = {} as Record<Side, TaskResult>;
-      for (const side of order) {
-        const db = `bench_store_${side}`;
-        const url = await server.createDatabase(db);
-        process.stdout.write(`${m.title}: ${side}… `);
-        results[side] = await runIsolated<TaskResult>(__filename, { side, metric: m.metric, url } satisfies Task);
-        console.log(`${Math.round(results[side].perSecond).toLocaleString('en-US')} ${m.unit}`);
-        await server.dropDatabase(db);
+      // Each side in its own process on its own fresh database.
+      const procs = {} as Record<Side, IsolatedProcess>;
+      for (const side of SIDES) {
+        procs[side] = startIsolated(__filename);
+        await procs[side].run({ kind: 'open', side, url: await server.createDatabase(`bench_store_${side}`) });
       }
-      comparisons.push(
-        compare(m.title, m.unit, results.ours.perSecond, results.emmett.perSecond, { ours: results.ours.details, theirs: results.emmett.details }),
-      );
+      const rounds = m.task.kind === 'catch-up' ? 1 : SETTINGS.rounds;
+      const results: Record<Side, Measurement[]> = { ours: [], emmett: [] };
+      for (let r = 0; r < rounds; r++) {
+        // Alternate which side goes first.
+        for (const side of r % 2 === 0 ? SIDES : [...SIDES].reverse()) {
+          const res = await procs[side].run<Measurement>(m.task);
+          results[side].push(res);
+          console.log(`${m.title}, ${side}${rounds > 1 ? ` round ${r + 1}` : ''}: ${Math.round(res.perSecond).toLocaleString('en-US')} ${m.unit}${describe(res)}`);
+        }
+      }
+      for (const side of SIDES) {
+        await procs[side].run({ kind: 'close' });
+        await procs[side].stop();
+        await server.dropDatabase(`bench_store_${side}`);
+      }
+      const figure = (side: Side) => median(results[side].map((x) => x.perSecond));
+      const detail = (side: Side) => (rounds > 1 ? { rounds: results[side].map((x) => ({ perSecond: round(x.perSecond), ...x.details })) } : results[side][0].details);
+      comparisons.push(compare(m.title, m.unit, figure('ours'), figure('emmett'), { ours: detail('ours'), theirs: detail('emmett') }));
     }
   } finally {
     await server.stop();
@@ -243,9 +284,7 @@ async function main(): Promise<void> {
   if (losing.length) console.log(`below 1.0: ${losing.map((c) => c.metric).join(', ')}`);
 }
 
-const task = isolatedTask<Task>();
-if (task) void answerIsolated(() => runTask(task));
-else
+if (!serveIsolated(runTask))
   main().catch((err) => {
     console.error(err);
     process.exit(1);

@@ -93,15 +93,23 @@ export class EventStore {
       metadata: e.metadata ?? {},
     }));
     const expected = options.expectedVersion ?? 'any';
-    // Inside a caller's transaction the function notifies, so the wake-up comes with that commit;
-    // so does a deferred append, whose commit does not wait for the disk.
-    const notifyInside = options.client !== undefined || options.flush === 'deferred';
+    // Who sends the NOTIFY that wakes consumers (see p_notify in genaug_append): the append's
+    // own transaction inside a caller's transaction, for a deferred append (its commit does not
+    // wait for the disk) and when no other append of this store is running; otherwise one
+    // coalesced NOTIFY after the commit, so concurrent commits do not wait for each other.
+    const notifyInside = options.client !== undefined || options.flush === 'deferred' || this.appending === 0;
     const values = [streamId, encodeExpected(expected), JSON.stringify(payload), projectId];
-    const res = await (options.client ?? this.pool).query(
-      options.flush === 'deferred'
-        ? { name: 'genaug_append_deferred', text: `${APPEND_RESULT} genaug_append_deferred($1, $2, $3, $4)`, values }
-        : { name: 'genaug_append', text: `${APPEND_RESULT} genaug_append($1, $2, $3, $4, $5)`, values: [...values, notifyInside] },
-    );
+    this.appending++;
+    let res;
+    try {
+      res = await (options.client ?? this.pool).query(
+        options.flush === 'deferred'
+          ? { name: 'genaug_append_deferred', text: `${APPEND_RESULT} genaug_append_deferred($1, $2, $3, $4)`, values }
+          : { name: 'genaug_append', text: `${APPEND_RESULT} genaug_append($1, $2, $3, $4, $5)`, values: [...values, notifyInside] },
+      );
+    } finally {
+      this.appending--;
+    }
     const row = res.rows[0];
     if (!row.ok) throw new WrongExpectedVersionError(streamId, expected, Number(row.actual_version));
     if (!notifyInside) this.wakeConsumers();
@@ -112,13 +120,13 @@ export class EventStore {
     };
   }
 
+  private appending = 0;
   private wakeInFlight = false;
   private wakePending = false;
 
   /**
-   * Sends the NOTIFY for appends that have committed: one at a time, and one more after it for
-   * every append that committed meanwhile, so each append is followed by a wake-up while
-   * concurrent appends share them (see p_notify in genaug_append for why not in the append).
+   * Sends the NOTIFY for appends that committed without one: one at a time, and one more after
+   * it when more such appends committed meanwhile, so each append is followed by a wake-up.
    */
   private wakeConsumers(): void {
     if (this.wakeInFlight) {
@@ -168,32 +176,25 @@ export async function readAllVisible(runner: Pool | PoolClient, options: ReadAll
   const after = options.after ?? { transactionId: '0', globalPosition: 0 };
   const limit = options.limit ?? 1000;
   const types = options.types && options.types.length ? options.types : null;
-  // The scan window is the next `limit` visible events; the type filter applies inside it, so
-  // the checkpoint moves past events the consumer does not want without loading their data.
-  const res = await runner.query(
-    `with visible as (
-       select global_position, transaction_id, type from genaug_events
-       where (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-         and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       order by transaction_id, global_position
-       limit $3
-     ), last as (
-       select transaction_id::text as last_tx, global_position as last_pos from visible
-       order by transaction_id desc, global_position desc limit 1
-     )
-     select (select last_tx from last) as last_tx, (select last_pos from last) as last_pos, e.*
-     from (select ${COLUMNS} from genaug_events
-           where global_position in (select global_position from visible where $4::text[] is null or type = any($4::text[]))
-           ) e
-     right join (select 1) one on true
-     order by e.transaction_id::xid8, e.global_position`,
-    [after.transactionId, after.globalPosition, limit, types],
-  );
-  const rows = res.rows.filter((r) => r.global_position !== null);
-  const first = res.rows[0];
-  const position =
-    first && first.last_tx !== null
-      ? { transactionId: String(first.last_tx), globalPosition: Number(first.last_pos) }
-      : after;
-  return { events: rows.map(toStoredEvent), position };
+  // One index scan over the next `limit` visible events. The type filter applies inside that
+  // window, so the checkpoint moves past events the consumer does not want; their payloads are
+  // left in the table rather than sent.
+  const res = await runner.query({
+    name: 'genaug_read_all',
+    text: `select global_position, transaction_id, stream_id, stream_version, event_id, type, schema_version,
+         case when wanted then data end as data, case when wanted then metadata end as metadata, project_id, recorded_at,
+         case when wanted then encode(hash, 'hex') end as hash, wanted
+       from (select e.*, ($4::text[] is null or e.type = any($4::text[])) as wanted from genaug_events e
+             where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+               and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             order by e.transaction_id, e.global_position
+             limit $3) visible
+       order by transaction_id, global_position`,
+    values: [after.transactionId, after.globalPosition, limit, types],
+  });
+  const last = res.rows[res.rows.length - 1];
+  const position = last ? { transactionId: String(last.transaction_id), globalPosition: Number(last.global_position) } : after;
+  const events: StoredEvent[] = [];
+  for (const r of res.rows) if (r.wanted) events.push(toStoredEvent(r));
+  return { events, position };
 }

@@ -1,10 +1,14 @@
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '@genaug/event-store';
 
 export interface BenchServerOptions {
-  /** Defaults to GENAUG_BENCH_PG_PORT or 54340, apart from the test server's port. */
+  /**
+   * Defaults to GENAUG_BENCH_PG_PORT, else the first port from 54340 on that nothing listens
+   * on: benchmarks never share a server, so one stopping cannot break another.
+   */
   port?: number;
   dataDir?: string;
   /** Extra `-c name=value` server flags; the defaults are PostgreSQL's own (durable commits). */
@@ -30,7 +34,7 @@ const REPORTED_SETTINGS = ['fsync', 'synchronous_commit', 'shared_buffers', 'max
  * benchmark never shares a server with the test run or a local `npm start`.
  */
 export async function startBenchPostgres(options: BenchServerOptions = {}): Promise<BenchServer> {
-  const port = options.port ?? Number(process.env.GENAUG_BENCH_PG_PORT ?? 54340);
+  const port = options.port ?? (process.env.GENAUG_BENCH_PG_PORT ? Number(process.env.GENAUG_BENCH_PG_PORT) : await unusedPort(54340));
   const dataDir = options.dataDir ?? path.join(os.tmpdir(), `genaug-bench-pg-${port}`);
   const server = await startEmbeddedPostgres(dataDir, port, 'postgres', options.flags ?? []);
   const admin = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
@@ -71,4 +75,21 @@ export async function startBenchPostgres(options: BenchServerOptions = {}): Prom
     dropDatabase,
     stop: () => server.stop(),
   };
+}
+
+/** The first port from `from` on that refuses a TCP connection on 127.0.0.1. */
+async function unusedPort(from: number): Promise<number> {
+  for (let port = from; port < from + 50; port++) if (!(await listening(port))) return port;
+  throw new Error(`no unused port in ${from}-${from + 49} for the benchmark PostgreSQL`);
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

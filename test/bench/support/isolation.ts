@@ -1,51 +1,92 @@
-import { fork } from 'child_process';
+import { fork, type ChildProcess } from 'child_process';
 
-// A child knows its task from this variable; the parent passes the task as JSON.
-const TASK_ENV = 'GENAUG_BENCH_TASK';
+// A child knows it is one from this variable.
+const CHILD_ENV = 'GENAUG_BENCH_CHILD';
+
+interface Request {
+  id: number;
+  task: unknown;
+}
+interface Reply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+}
+
+/** A Node process of its own that runs a benchmark's tasks one at a time. */
+export interface IsolatedProcess {
+  run<T>(task: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
 
 /**
- * Runs one task of `script` in a fresh Node process and returns its result. Each side of a
- * comparison runs alone: libraries that change process-wide state (pg type parsers, JIT
- * and heap history) then cannot tilt the other side's figures.
+ * Starts `script` again as a child process that serves tasks (see `serveIsolated`). Each side
+ * of a comparison runs in its own: libraries that change process-wide state (pg type parsers,
+ * JIT and heap history) then cannot tilt the other side's figures, and both sides can stay up
+ * while their measurements take turns.
  */
-export function runIsolated<T>(script: string, task: unknown, timeoutMs = 180_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = fork(script, [], {
-      env: { ...process.env, [TASK_ENV]: JSON.stringify(task) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let settled = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(new Error(`benchmark task timed out after ${timeoutMs} ms: ${JSON.stringify(task)}`));
-    }, timeoutMs);
-    const finish = (err: Error | null, value?: T) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(value as T);
-    };
-    child.on('message', (msg: { ok: boolean; value?: T; error?: string }) =>
-      msg.ok ? finish(null, msg.value) : finish(new Error(msg.error)),
-    );
-    child.on('exit', (code) => finish(new Error(`benchmark task exited with code ${code} before answering`)));
-    child.on('error', (err) => finish(err));
+export function startIsolated(script: string, taskTimeoutMs = 180_000): IsolatedProcess {
+  const child: ChildProcess = fork(script, [], {
+    env: { ...process.env, [CHILD_ENV]: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  let next = 0;
+  let exited = false;
+  const settle = (id: number, err: Error | null, value?: unknown) => {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    clearTimeout(p.timer);
+    if (err) p.reject(err);
+    else p.resolve(value);
+  };
+  child.on('message', (m: Reply) => settle(m.id, m.ok ? null : new Error(m.error), m.value));
+  child.on('exit', (code) => {
+    exited = true;
+    for (const id of [...pending.keys()]) settle(id, new Error(`benchmark process exited with code ${code} during a task`));
+  });
+  return {
+    run<T>(task: unknown): Promise<T> {
+      if (exited) return Promise.reject(new Error('benchmark process has exited'));
+      const id = next++;
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          settle(id, new Error(`benchmark task timed out after ${taskTimeoutMs} ms: ${JSON.stringify(task)}`));
+        }, taskTimeoutMs);
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+        child.send({ id, task } satisfies Request);
+      });
+    },
+    stop() {
+      if (exited) return Promise.resolve();
+      return new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.disconnect();
+      });
+    },
+  };
 }
 
-/** The task this process was started for by `runIsolated`, or null in the parent. */
-export function isolatedTask<T>(): T | null {
-  const raw = process.env[TASK_ENV];
-  return raw && process.send ? (JSON.parse(raw) as T) : null;
-}
-
-/** Runs the task's work and sends its result (or error) back to the parent, then exits. */
-export async function answerIsolated<T>(work: () => Promise<T>): Promise<void> {
-  try {
-    const value = await work();
-    process.send!({ ok: true, value }, () => process.exit(0));
-  } catch (err) {
-    process.send!({ ok: false, error: (err as Error).stack ?? String(err) }, () => process.exit(1));
-  }
+/**
+ * In a process started by `startIsolated`, answers each task with `handle` and returns true;
+ * in any other process returns false and does nothing. The child exits when its parent stops it.
+ */
+export function serveIsolated(handle: (task: any) => Promise<unknown>): boolean {
+  if (!process.env[CHILD_ENV] || !process.send) return false;
+  // Tasks run one after another, in the order they were sent.
+  let queue = Promise.resolve();
+  process.on('message', (m: Request) => {
+    queue = queue.then(async () => {
+      try {
+        process.send!({ id: m.id, ok: true, value: await handle(m.task) } satisfies Reply);
+      } catch (err) {
+        process.send!({ id: m.id, ok: false, error: (err as Error).stack ?? String(err) } satisfies Reply);
+      }
+    });
+  });
+  process.on('disconnect', () => void queue.finally(() => process.exit(0)));
+  return true;
 }

@@ -20,6 +20,8 @@ export interface LoadResult {
   unitsPerSecond: number;
   /** Per-operation latency in milliseconds. */
   latencyMs: LatencySummary;
+  /** CPU time this process spent per operation (user + system, warm-up included), in microseconds. */
+  cpuMicrosPerOperation: number;
 }
 
 /**
@@ -34,13 +36,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let operations = 0;
   let units = 0;
   let lastEnd = measureFrom;
+  let allOperations = 0;
   const latencies: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const worker = async (w: number) => {
     for (;;) {
       const started = performance.now();
       if (started >= deadline) return;
       const n = await operation(w);
       const ended = performance.now();
+      allOperations++;
       if (started >= measureFrom) {
         latencies.push(ended - started);
         operations++;
@@ -51,6 +56,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const seconds = (lastEnd - measureFrom) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     concurrency,
     operations,
@@ -59,5 +65,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     operationsPerSecond: operations / seconds,
     unitsPerSecond: units / seconds,
     latencyMs: summarize(latencies),
+    cpuMicrosPerOperation: allOperations ? (cpu.user + cpu.system) / allOperations : 0,
   };
 }

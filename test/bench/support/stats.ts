@@ -29,3 +29,11 @@ export function summarize(samples: number[]): LatencySummary {
 
 /** Rounds for display and JSON: three significant decimals are plenty for rates and latencies. */
 export const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
+
+/** The middle value (mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

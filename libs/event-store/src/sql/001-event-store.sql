@@ -26,7 +26,8 @@ create table if not exists genaug_events (
 );
 
 create index if not exists genaug_events_tx_pos on genaug_events (transaction_id, global_position);
-create index if not exists genaug_events_project on genaug_events (project_id, global_position);
+-- A project's history is found through its streams, so events carry no per-project index.
+create index if not exists genaug_streams_project on genaug_streams (project_id);
 
 -- The canonical form an event's hash covers. jsonb text output is deterministic, and the
 -- timestamp is taken as epoch microseconds so no session time zone changes it.
@@ -58,9 +59,9 @@ create trigger genaug_events_no_truncate before truncate on genaug_events
 -- Returns ok=false with the actual version on a mismatch instead of raising, so a conflict
 -- costs no exception handling.
 -- p_notify: wake consumers from inside the transaction (delivered at its commit). A committing
--- transaction that has notified holds a database-wide lock through its WAL flush, so every
--- such commit waits for the one before it; the store therefore passes false when the append
--- commits on its own and sends one coalesced NOTIFY after the commit instead.
+-- transaction that has notified holds a database-wide lock through its WAL flush, so such
+-- commits wait for each other; the store passes false for appends that run concurrently and
+-- sends one coalesced NOTIFY after they commit instead.
 --
 -- Consumers read in (transaction id, position) order, so a stream's versions must follow its
 -- transactions' ids. Appends to a stream take turns on a transaction-scoped advisory lock (its
