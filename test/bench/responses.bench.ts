@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const adminKey = 'gaadm_bench_0123456789abcdef0123456789abcdef';
   const ours = await startChild(
     process.execPath,
-    [path.join(root, 'dist/apps/api/src/main.js')],
+    [...(process.env.GENAUG_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GENAUG_BENCH_PROFILE}`] : []), path.join(root, 'dist/apps/api/src/main.js')],
     {
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       GENAUG_ADMIN_KEY: adminKey,
       GENAUG_MASTER_KEY: '11'.repeat(32),
       GENAUG_LOG_LEVEL: 'warn',
-      GENAUG_TIER_BALANCED: 'openai/gpt-bench',
+      GENAUG_TIER_BALANCED: process.env.GENAUG_BENCH_TIER ?? 'openai/gpt-bench',
       GENAUG_OPENAI_BASE_URL: upstream.url,
       OPENAI_API_KEY: 'sk-bench',
       GENAUG_GOVERNANCE: process.env.GENAUG_GOVERNANCE ?? 'on',
@@ -82,7 +82,11 @@ async function main(): Promise<void> {
   );
   try {
     const admin = { 'content-type': 'application/json', 'x-admin-key': adminKey };
-    const project: any = await (await fetch(`http://127.0.0.1:${oursPort}/api/v1/admin/projects`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Bench' }) })).json();
+    // Limits and budgets are checked on every turn but set high enough that none is reached.
+    const governance = { requests_per_minute: 1_000_000, user_burst: { requests: 1_000_000, window_seconds: 1 }, agent_turns_per_day: null };
+    const project: any = await (
+      await fetch(`http://127.0.0.1:${oursPort}/api/v1/admin/projects`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Bench', settings: { governance } }) })
+    ).json();
     const key: any = await (
       await fetch(`http://127.0.0.1:${oursPort}/api/v1/admin/projects/${project.id}/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ scopes: ['responses'] }) })
     ).json();

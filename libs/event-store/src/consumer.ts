@@ -11,6 +11,12 @@ export interface ConsumerOptions {
   batchSize?: number;
   /** Polling fallback when no notification arrives. */
   pollMs?: number;
+  /**
+   * Least time between the starts of two batches woken by appends. Under load, wake-ups
+   * arrive faster than batches finish; waiting this long lets one batch take many events
+   * instead of each consumer running a transaction per append.
+   */
+  coalesceMs?: number;
   /** How often a standby instance tries to take over. */
   standbyMs?: number;
   /** Called after each committed batch (progress bars, metrics). */
@@ -67,6 +73,8 @@ export class Consumer {
   private loop: Promise<void> | null = null;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly coalesceMs: number;
+  private lastBatchAt = 0;
   private readonly standbyMs: number;
 
   constructor(
@@ -80,6 +88,7 @@ export class Consumer {
     this.types = s.types;
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 500;
+    this.coalesceMs = options.coalesceMs ?? 10;
     this.standbyMs = options.standbyMs ?? 1000;
   }
 
@@ -126,6 +135,9 @@ export class Consumer {
           await this.sleep(this.standbyMs, false);
           continue;
         }
+        const since = Date.now() - this.lastBatchAt;
+        if (since < this.coalesceMs) await new Promise((r) => setTimeout(r, this.coalesceMs - since));
+        this.lastBatchAt = Date.now();
         this.pending = false;
         const batch = await this.handleBatch(this.lockClient!);
         this.lastError = null;
@@ -186,11 +198,10 @@ export class Consumer {
   private async handleBatch(client: PoolClient): Promise<{ handled: number; more: boolean }> {
     const sub = this.subscription;
     if (sub.kind === 'projection') {
-      await client.query('begin');
+      // Read model and checkpoint commit together, so a commit lost in a database crash loses
+      // both and the batch is simply applied again: no need to wait for the disk here.
+      await client.query('begin; set local synchronous_commit = off');
       try {
-        // Read model and checkpoint commit together, so a commit lost in a database crash loses
-        // both and the batch is simply applied again: no need to wait for the disk here.
-        await client.query('set local synchronous_commit = off');
         const from = await loadCheckpoint(client, this.name);
         const { events, position } = await readAllVisible(client, { after: from, limit: this.batchSize, types: this.types });
         if (position.globalPosition === from.globalPosition && position.transactionId === from.transactionId) {
@@ -217,8 +228,7 @@ export class Consumer {
     }
     if (events.length) await sub.reactor.react(events);
     // A lost checkpoint only repeats effects that are idempotent by design: no disk wait.
-    await client.query('begin');
-    await client.query('set local synchronous_commit = off');
+    await client.query('begin; set local synchronous_commit = off');
     await advanceCheckpoint(client, this.name, from, position);
     await client.query('commit');
     this.options.onBatch?.(events.length);

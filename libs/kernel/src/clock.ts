@@ -20,3 +20,17 @@ export class ManualClock implements Clock {
     this.current = new Date(this.current.getTime() + ms);
   }
 }
+
+// Building an Intl formatter costs far more than using one; projects reuse theirs.
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar day (YYYY-MM-DD) of `at` in an IANA time zone: what daily limits and usage count by. */
+export function projectDay(at: Date, timeZone: string): string {
+  let format = dayFormatters.get(timeZone);
+  if (!format) {
+    // en-CA formats dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, format);
+  }
+  return format.format(at);
+}

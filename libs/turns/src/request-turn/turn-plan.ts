@@ -31,7 +31,4 @@ export interface TurnPlan {
 export const featureOf = (plan: Pick<TurnPlan, 'request'>) => plan.request.metadata?.feature ?? null;
 export const sourceOf = (plan: Pick<TurnPlan, 'request'>) => plan.request.metadata?.source ?? 'api';
 
-export function projectDay(at: Date, timeZone: string): string {
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
+export { projectDay } from '@genaug/kernel';
