@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '@genaug/kernel';
 import { MockLedger } from './ledger/mock-ledger';
+import { MOCK_BUILD, MOCK_DEFAULT_PORT, MOCK_PROJECT_ID } from './mock-defaults';
 import { MockMemory } from './memory/mock-memory';
 import { noSuchRoute, readBody, requestContext, requireAdminKey, requireProjectKey, sendError, sendJson, type MockRequest } from './mock-http';
 import { rateLimitHeaders } from './turns/error-triggers';
@@ -32,9 +33,6 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-export const MOCK_DEFAULT_PORT = 8787;
-export const MOCK_BUILD = 'mock';
-export const MOCK_PROJECT_ID = 'mock';
 
 type Handler = (req: MockRequest, res: ServerResponse, params: string[]) => unknown | Promise<unknown>;
 

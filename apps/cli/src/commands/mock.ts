@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MOCK_DEFAULT_PORT, MOCK_TRIGGERS, MOCK_USER_PREFIX, startMockServer } from '../../../../libs/mock/src';
+import { MOCK_DEFAULT_PORT } from '../../../../libs/mock/src/mock-defaults';
 import { CliError, ExitCode, printLine } from '../output';
 
 interface MockOptions {
@@ -19,6 +19,8 @@ export function registerMock(program: Command): void {
     .action(async (options: MockOptions) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got "${options.port}"`);
+      // Loaded here, not at start-up: the mock pulls in the response contract, models and governance.
+      const { MOCK_TRIGGERS, MOCK_USER_PREFIX, startMockServer } = await import('../../../../libs/mock/src');
       const server = await startMockServer({ host: options.host, port, quiet: options.quiet }).catch((err: NodeJS.ErrnoException) => {
         throw new CliError(`cannot listen on ${options.host}:${port}: ${err.code ?? err.message}`, ExitCode.error);
       });
