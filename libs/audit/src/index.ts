@@ -2,6 +2,7 @@ export * from './redaction/redaction-policy';
 export * from './audit.projections';
 export * from './traces/traces.projection';
 export * from './traces/trace-views';
+export * from './traces/trace-spans';
 export * from './traces/trace-reader';
 export * from './usage/usage.projection';
 export * from './usage/usage-report';

@@ -13,10 +13,10 @@ registerEvents({
   ApprovalProbeResolved: z.object({ tool_call_id: z.string(), response_id: z.string(), approval_id: z.string(), status: z.string() }),
 });
 
-/** Every row of every table of a projection, in key order. */
+/** Every row of every table of a projection, in one fixed order (the rows' text). */
 async function snapshot(db: TestDatabase, tables: string[]): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const table of tables) out[table] = (await db.pool.query(`select * from ${table} order by 1, 2, 3, 4, 5`)).rows;
+  for (const table of tables) out[table] = (await db.pool.query(`select * from ${table} t order by t::text`)).rows;
   return out;
 }
 

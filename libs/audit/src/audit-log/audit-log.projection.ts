@@ -1,6 +1,5 @@
 import type { PoolClient } from 'pg';
 import type { Projection, StoredEvent } from '@genaug/event-store';
-import { projectIdOf } from '../event-project';
 
 /**
  * The index of a project's event history: every event of every type, with the envelope
@@ -30,26 +29,16 @@ export const auditLogProjection: Projection = {
       create index if not exists genaug_audit_log_actor on genaug_audit_log (project_id, actor, global_position);`);
   },
   async apply(events: StoredEvent[], client: PoolClient) {
-    const cols = { pos: [] as number[], project: [] as string[], stream: [] as string[], version: [] as number[], type: [] as string[] };
-    const meta = { actor: [] as (string | null)[], correlation: [] as (string | null)[], causation: [] as (string | null)[], at: [] as Date[] };
-    for (const e of events) {
-      const projectId = projectIdOf(e);
-      if (!projectId) continue;
-      cols.pos.push(e.globalPosition);
-      cols.project.push(projectId);
-      cols.stream.push(e.streamId);
-      cols.version.push(e.streamVersion);
-      cols.type.push(e.type);
-      meta.actor.push(e.metadata?.actor ?? null);
-      meta.correlation.push(e.metadata?.correlation_id ?? null);
-      meta.causation.push(e.metadata?.causation_id ?? null);
-      meta.at.push(e.recordedAt);
-    }
-    if (!cols.pos.length) return;
+    // The envelope fields are copied inside the database from the log rows just read: one
+    // statement per batch, nothing but positions sent over the wire.
     await client.query(
       `insert into genaug_audit_log (global_position, project_id, stream_id, stream_version, type, actor, correlation_id, causation_id, recorded_at)
-       select * from unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])`,
-      [cols.pos, cols.project, cols.stream, cols.version, cols.type, meta.actor, meta.correlation, meta.causation, meta.at],
+       select global_position, owner, stream_id, stream_version, type, metadata->>'actor', metadata->>'correlation_id',
+         metadata->>'causation_id', recorded_at
+       from (select e.*, coalesce(e.project_id, e.metadata->>'project_id') as owner from genaug_events e
+             where e.global_position = any($1::bigint[])) e
+       where owner is not null`,
+      [events.map((e) => e.globalPosition)],
     );
   },
 };

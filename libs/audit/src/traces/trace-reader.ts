@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { ERASED, PG_POOL, Sealer } from '@genaug/event-store';
+import { ERASED, PG_POOL, Sealer, toStoredEvent, type StoredEvent } from '@genaug/event-store';
 import { badRequest } from '@genaug/kernel';
 import { listPage, type ListPage } from '../list-page';
+import { inTimeOrder, spanOf, type SpanDraft } from './trace-spans';
 import { inputText, outputText, traceSummary, type TraceDetail, type TraceSpan, type TraceSummary } from './trace-views';
+import { turnStreamPrefix } from './traces.projection';
 
 export interface TraceFilters {
   user?: string;
@@ -61,14 +63,13 @@ export class TraceReader {
     );
     if (!res.rowCount) return null;
     const r = res.rows[0];
-    const spans = await this.pool.query(
-      // The request opens the trace: a model call stamped in the same millisecond still sorts after it.
-      `select * from genaug_trace_spans where response_id = $1 and project_id = $2
-       order by kind <> 'request', started_at, global_position`,
-      [r.response_id, projectId],
-    );
-    const inputItems = r.input_sealed ? await this.sealer.unsealJson(r.input_sealed) : null;
-    const outputItems = r.output_sealed ? await this.sealer.unsealJson(r.output_sealed) : null;
+    const events = await this.events(r.response_id);
+    const requested = events.find((e) => e.type === 'TurnRequested');
+    const completed = events.find((e) => e.type === 'TurnCompleted');
+    const inputItems = requested ? await this.sealer.unsealJson(requested.data.input_sealed) : null;
+    const outputItems = completed ? await this.sealer.unsealJson(completed.data.output_sealed) : null;
+    const instructions = requested?.data.instructions_sealed;
+    const spans = inTimeOrder(events.map(spanOf).filter((s): s is SpanDraft => s !== null));
     return {
       ...traceSummary(r),
       previous_response_id: r.previous_response_id,
@@ -78,29 +79,32 @@ export class TraceReader {
       user_agent: r.user_agent,
       traceparent: r.traceparent,
       input: inputItems === ERASED ? { text: ERASED, items: ERASED } : { text: inputText(inputItems), items: inputItems },
-      instructions: r.instructions_sealed ? await this.sealer.unseal(r.instructions_sealed) : null,
+      instructions: instructions ? await this.sealer.unseal(instructions) : null,
       output:
         outputItems === null ? null : outputItems === ERASED ? { text: ERASED, items: ERASED } : { text: outputText(outputItems), items: outputItems },
-      spans: await Promise.all(spans.rows.map((s) => this.span(s))),
+      spans: await Promise.all(spans.map((s) => this.open(s))),
     };
   }
 
-  private async span(s: any): Promise<TraceSpan> {
-    const attributes: Record<string, unknown> = { ...s.attributes };
-    // The request and completion spans carry the same sealed text as the trace itself.
-    if (s.kind !== 'request' && s.kind !== 'completion') {
-      for (const [name, value] of Object.entries<string | null>(s.sealed ?? {})) {
-        if (value) attributes[name] = await this.sealer.unseal(value);
-      }
-    }
-    return {
-      kind: s.kind,
-      name: s.name,
-      status: s.status,
-      started_at: s.started_at.toISOString(),
-      duration_ms: s.duration_ms,
-      position: Number(s.global_position),
-      attributes,
-    };
+  /** The turn's own events and those of other streams linked to it, from the log. */
+  private async events(responseId: string): Promise<StoredEvent[]> {
+    const res = await this.pool.query(
+      `select ${EVENT_COLUMNS} from genaug_events e where e.stream_id = $1
+       union all
+       select ${EVENT_COLUMNS} from genaug_trace_links l join genaug_events e on e.global_position = l.global_position
+       where l.response_id = $2`,
+      [`${turnStreamPrefix}${responseId}`, responseId],
+    );
+    return res.rows.map(toStoredEvent);
+  }
+
+  /** A span with its sealed attributes opened (or the erased marker). */
+  private async open({ sealed, ...span }: SpanDraft): Promise<TraceSpan> {
+    const attributes = { ...span.attributes };
+    for (const [name, value] of Object.entries(sealed)) attributes[name] = await this.sealer.unseal(value);
+    return { ...span, attributes };
   }
 }
+
+const EVENT_COLUMNS = `e.global_position, e.transaction_id::text as transaction_id, e.stream_id, e.stream_version, e.event_id,
+  e.type, e.schema_version, e.data, e.metadata, e.project_id, e.recorded_at, encode(e.hash, 'hex') as hash`;
