@@ -4,6 +4,11 @@ import type { MemoryDeletedData, MemoryPurgedData, MemoryStoredData, UserErasedD
 
 export const MEMORY_PROJECTION = 'memory';
 export const MEMORY_TABLE = 'genaug_memories';
+/**
+ * One key for a user's memory in a project, leading the text indexes: a single GIN key finds
+ * the user's entries faster than a project key and a user key intersected (project ids hold no '/').
+ */
+export const memoryOwner = (project: string, user: string) => `(${project} || '/' || ${user})`;
 
 interface MemoryRow {
   memoryId: string;
@@ -51,8 +56,8 @@ export function createMemoryProjection(sealer: Sealer): Projection {
           search      tsvector generated always as (to_tsvector('english', fact)) stored
         );
         create index if not exists genaug_memories_user on ${MEMORY_TABLE} (project_id, user_id, memory_id);
-        create index if not exists genaug_memories_search on ${MEMORY_TABLE} using gin (project_id, user_id, search);
-        create index if not exists genaug_memories_trigram on ${MEMORY_TABLE} using gin (project_id, user_id, fact gin_trgm_ops);`);
+        create index if not exists genaug_memories_search on ${MEMORY_TABLE} using gin (${memoryOwner('project_id', 'user_id')}, search);
+        create index if not exists genaug_memories_trigram on ${MEMORY_TABLE} using gin (${memoryOwner('project_id', 'user_id')}, fact gin_trgm_ops);`);
     },
     async apply(events: StoredEvent[], client: PoolClient) {
       const steps: Step[] = [];

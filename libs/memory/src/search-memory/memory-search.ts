@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@genaug/event-store';
 import { toMemoryView, type MemoryView } from '../memory-view';
-import { MEMORY_TABLE } from '../projections/memories.projection';
+import { MEMORY_TABLE, memoryOwner } from '../projections/memories.projection';
 
 /** How the lexical score is blended; returned with every search so a score can be explained. */
 export const LEXICAL_WEIGHTS = { text: 0.6, importance: 0.25, recency: 0.15 } as const;
@@ -116,7 +116,7 @@ function toScored(r: any): ScoredMemory {
 // $1 project, $2 user, $3 query, $4 fact types, $5 min importance, $6 now, $7 half-life days,
 // $8..$10 weights; then each query's own.
 const COLUMNS = 'memory_id, user_id, fact, fact_type, importance, source, metadata, created_at';
-const FILTERS = `m.project_id = $1 and m.user_id = $2 and ($4::text[] is null or m.fact_type = any($4::text[])) and m.importance >= $5`;
+const FILTERS = `${memoryOwner('m.project_id', 'm.user_id')} = ${memoryOwner('$1::text', '$2::text')} and m.project_id = $1 and m.user_id = $2 and ($4::text[] is null or m.fact_type = any($4::text[])) and m.importance >= $5`;
 const RECENCY = `power(0.5, greatest(0, extract(epoch from ($6::timestamptz - m.created_at))) / 86400 / $7::float8)::float8`;
 const score = (text: string) => `$8::float8 * ${text} + $9::float8 * importance + $10::float8 * recency`;
 

@@ -84,25 +84,27 @@ export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMem
 
     const keyStream = memoryKeyStream(projectId, input.user_id, input.idempotency_key);
     const hash = requestHash(input);
+    const claimed: NewEvent = {
+      type: 'MemoryKeyClaimed',
+      data: { memory_id: memoryId, user_id: input.user_id, request_hash_sealed: await this.sealer.seal(projectId, subject, hash) },
+      metadata,
+    };
+    // A new key is the common case: claim it at once; a key used before makes the claim conflict.
+    let keyVersion: number | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [claim] = await this.store.readStream(keyStream, { direction: 'backwards', limit: 1 });
-      if (claim) {
-        const claimedHash = await this.sealer.unseal((claim.data as MemoryKeyClaimedData).request_hash_sealed);
-        // A claim whose key was purged with the memory it stored no longer holds the key.
-        if (claimedHash !== ERASED) return this.replay(projectId, claim, claimedHash === hash);
-      }
-      const claimed: NewEvent = {
-        type: 'MemoryKeyClaimed',
-        data: { memory_id: memoryId, user_id: input.user_id, request_hash_sealed: await this.sealer.seal(projectId, subject, hash) },
-        metadata,
-      };
       try {
-        const position = await this.appendClaimed(memoryStream(projectId, input.user_id), stored, keyStream, claimed, claim?.streamVersion);
+        const position = await this.appendClaimed(memoryStream(projectId, input.user_id), stored, keyStream, claimed, keyVersion);
         await this.ryw.waitFor(MEMORY_PROJECTION, position);
         return { memory, replayed: false };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
       }
+      const [claim] = await this.store.readStream(keyStream, { direction: 'backwards', limit: 1 });
+      if (!claim) continue;
+      const claimedHash = await this.sealer.unseal((claim.data as MemoryKeyClaimedData).request_hash_sealed);
+      // A claim whose key was purged with the memory it stored no longer holds the key.
+      if (claimedHash !== ERASED) return this.replay(projectId, claim, claimedHash === hash);
+      keyVersion = claim.streamVersion;
     }
     throw new AppError(409, 'conflict', 'A concurrent store with this idempotency_key won; retry the request', { param: 'idempotency_key' });
   }
