@@ -74,6 +74,8 @@ describe('memory over HTTP', () => {
     expect(profileA.body.types[0].facts.map((m: any) => m.id)).toEqual([anaA]);
 
     // Another project's memory id is a 404, and stays stored.
+    expect((await http(`${t.url}/v1/memory/${anaA}`, { headers: as(a) })).body).toMatchObject({ id: anaA, fact: 'Ana is allergic to peanuts' });
+    expect((await http(`${t.url}/v1/memory/${anaB}`, { headers: as(a) })).status).toBe(404);
     const foreign = await http(`${t.url}/v1/memory/${anaB}`, { method: 'DELETE', headers: as(a) });
     expect(foreign.status).toBe(404);
     expect(await found(b, 'ana')).toEqual([anaB]);

@@ -1,5 +1,5 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { parseOrThrow } from '@genaug/kernel';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { notFound, parseOrThrow } from '@genaug/kernel';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { projectOf } from '../memory-caller';
 import { UserMemories } from '../user-memories';
@@ -25,5 +25,13 @@ export class ListMemoryController {
   async profile(@CurrentCaller() caller: Caller, @Query() query: unknown) {
     const q = parseOrThrow(profileSchema, query ?? {});
     return this.memories.profile(projectOf(caller), q.user_id, q.limit_per_type);
+  }
+
+  /** One memory by id; another project's memory is a 404 like a missing one. */
+  @Get(':memory_id')
+  async get(@CurrentCaller() caller: Caller, @Param('memory_id') memoryId: string) {
+    const memory = await this.memories.find(projectOf(caller), memoryId);
+    if (!memory) throw notFound('Memory', 'memory_id');
+    return memory;
   }
 }
