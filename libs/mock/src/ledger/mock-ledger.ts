@@ -34,85 +34,44 @@ interface UsageCell extends UsageFigures {
 const GROUPS = { day: 'day', user: 'user', feature: 'feature', model: 'model' } as const;
 
 export class MockLedger {
-  private readonly traces = new BoundedMap<string, TraceDetail>(TRACE_CAPACITY);
+  private readonly traces = new BoundedMap<string, { plan: MockTurnPlan; outcome: MockTurnOutcome }>(TRACE_CAPACITY);
   /** trace id and request id -> response id of the latest turn that carried it. */
   private readonly aliases = new BoundedMap<string, string>(TRACE_CAPACITY * 2);
   private readonly cells = new Map<string, UsageCell>();
 
   constructor(private readonly clock: Clock) {}
 
+  /** Counts the turn in usage now; its trace is built when someone reads it. */
   record(plan: MockTurnPlan, outcome: MockTurnOutcome): void {
     const { request, ctx } = plan;
     const response = outcome.response;
-    const usage = outcome.usage;
-    const figures = {
-      input_tokens: usage?.inputTokens ?? 0,
-      output_tokens: usage?.outputTokens ?? 0,
-      cached_tokens: usage?.cachedTokens ?? 0,
-      reasoning_tokens: usage?.reasoningTokens ?? 0,
-    };
-    const feature = request.metadata?.feature ?? null;
-    const status = outcome.failure ? 'failed' : response.status;
-    const input = inputItems(request);
-    const functionCalls = response.output.filter((i) => i.type === 'function_call').length;
-    this.traces.set(response.id, {
-      object: 'trace',
-      trace_id: ctx.traceId,
-      response_id: response.id,
-      request_id: ctx.requestId,
-      status,
-      user: request.user ?? ANONYMOUS_USER,
-      key_id: null,
-      idempotency_key: ctx.idempotencyKey,
-      feature,
-      source: request.metadata?.source ?? 'api',
-      metadata: request.metadata ?? {},
-      requested_model: request.model,
-      provider: outcome.provider,
-      model: outcome.model,
-      started_at: outcome.startedAt.toISOString(),
-      ended_at: outcome.endedAt.toISOString(),
-      duration_ms: outcome.endedAt.getTime() - outcome.startedAt.getTime(),
-      usage: { ...figures, total_tokens: figures.input_tokens + figures.output_tokens },
-      cost_usd: outcome.costUsd,
-      error: outcome.failure ? { ...outcome.failure } : null,
-      incomplete_reason: response.incomplete_details?.reason ?? null,
-      counts: { model_calls: 1, model_errors: outcome.failure ? 1 : 0, function_calls: functionCalls, attempts: 1 },
-      previous_response_id: request.previous_response_id ?? null,
-      conversation_id: request.conversation?.id ?? null,
-      stream: !!request.stream,
-      background: !!request.background,
-      user_agent: ctx.userAgent,
-      traceparent: ctx.traceparent,
-      input: { text: inputText(input), items: input },
-      instructions: request.instructions ?? null,
-      output: outcome.failure ? null : { text: outputText(response.output), items: response.output },
-      spans: spansOf(plan, outcome, figures),
-    });
+    this.traces.set(response.id, { plan, outcome });
     this.aliases.set(ctx.traceId, response.id);
     this.aliases.set(ctx.requestId, response.id);
 
+    const usage = outcome.usage;
     const day = outcome.endedAt.toISOString().slice(0, 10);
     const user = request.user ?? ANONYMOUS_USER;
-    const key = JSON.stringify([day, user, feature, outcome.model]);
-    const cell = this.cells.get(key) ?? { ...emptyFigures(), day, user, feature, model: outcome.model };
+    const feature = request.metadata?.feature ?? null;
+    const key = `${day}\u0000${user}\u0000${feature ?? ''}\u0000${outcome.model}`;
+    let cell = this.cells.get(key);
+    if (!cell) this.cells.set(key, (cell = { ...emptyFigures(), day, user, feature, model: outcome.model }));
     cell.agent_turns += 1;
-    cell.messages += messageCount(input as never) + (response.output.some((i) => i.type === 'message') ? 1 : 0);
-    cell.input_tokens += figures.input_tokens;
-    cell.output_tokens += figures.output_tokens;
-    cell.cached_tokens += figures.cached_tokens;
-    cell.reasoning_tokens += figures.reasoning_tokens;
-    cell.total_tokens += figures.input_tokens + figures.output_tokens;
+    cell.messages += messageCount(inputItems(request) as never) + (response.output.some((i) => i.type === 'message') ? 1 : 0);
+    cell.input_tokens += usage?.inputTokens ?? 0;
+    cell.output_tokens += usage?.outputTokens ?? 0;
+    cell.cached_tokens += usage?.cachedTokens ?? 0;
+    cell.reasoning_tokens += usage?.reasoningTokens ?? 0;
+    cell.total_tokens += (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
     cell.cost_usd = round8(cell.cost_usd + outcome.costUsd);
     if (outcome.failure) cell.errors += 1;
-    this.cells.set(key, cell);
   }
 
   /** GET …/traces/{id}: by response id, trace id or request id. */
   trace(id: string): TraceDetail {
-    const trace = this.traces.get(id) ?? this.traces.get(this.aliases.get(id) ?? '');
-    if (!trace) throw notFound('Trace', 'trace_id');
-    return trace;
+    const turn = this.traces.get(id) ?? this.traces.get(this.aliases.get(id) ?? '');
+    if (!turn) throw notFound('Trace', 'trace_id');
+    return traceOf(turn.plan, turn.outcome);
   }
 
   /** GET …/usage, as libs/audit reports it. */
@@ -149,6 +108,59 @@ export class MockLedger {
       totals,
     };
   }
+}
+
+/** A turn's trace in the shape of libs/audit's TraceDetail. */
+function traceOf(plan: MockTurnPlan, outcome: MockTurnOutcome): TraceDetail {
+  const { request, ctx } = plan;
+  const response = outcome.response;
+  const usage = outcome.usage;
+  const figures = {
+    input_tokens: usage?.inputTokens ?? 0,
+    output_tokens: usage?.outputTokens ?? 0,
+    cached_tokens: usage?.cachedTokens ?? 0,
+    reasoning_tokens: usage?.reasoningTokens ?? 0,
+  };
+  const input = inputItems(request);
+  return {
+    object: 'trace',
+    trace_id: ctx.traceId,
+    response_id: response.id,
+    request_id: ctx.requestId,
+    status: outcome.failure ? 'failed' : response.status,
+    user: request.user ?? ANONYMOUS_USER,
+    key_id: null,
+    idempotency_key: ctx.idempotencyKey,
+    feature: request.metadata?.feature ?? null,
+    source: request.metadata?.source ?? 'api',
+    metadata: request.metadata ?? {},
+    requested_model: request.model,
+    provider: outcome.provider,
+    model: outcome.model,
+    started_at: outcome.startedAt.toISOString(),
+    ended_at: outcome.endedAt.toISOString(),
+    duration_ms: outcome.endedAt.getTime() - outcome.startedAt.getTime(),
+    usage: { ...figures, total_tokens: figures.input_tokens + figures.output_tokens },
+    cost_usd: outcome.costUsd,
+    error: outcome.failure ? { ...outcome.failure } : null,
+    incomplete_reason: response.incomplete_details?.reason ?? null,
+    counts: {
+      model_calls: 1,
+      model_errors: outcome.failure ? 1 : 0,
+      function_calls: response.output.filter((i) => i.type === 'function_call').length,
+      attempts: 1,
+    },
+    previous_response_id: request.previous_response_id ?? null,
+    conversation_id: request.conversation?.id ?? null,
+    stream: !!request.stream,
+    background: !!request.background,
+    user_agent: ctx.userAgent,
+    traceparent: ctx.traceparent,
+    input: { text: inputText(input), items: input },
+    instructions: request.instructions ?? null,
+    output: outcome.failure ? null : { text: outputText(response.output), items: response.output },
+    spans: spansOf(plan, outcome, figures),
+  };
 }
 
 function add(into: UsageFigures, from: UsageFigures): void {

@@ -12,7 +12,7 @@ import {
   type ResponseObject,
   type ResponseStreamEvent,
 } from '@genaug/responses';
-import { MemoryRecall, type MemorySearch } from '@genaug/memory';
+import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memory';
 import { outputAsContext, userText, type ContextItem } from '@genaug/turns';
 // Pure functions of the turns slice that its index does not export (yet).
 import { requestHash } from '../../../turns/src/idempotency/idempotency';
@@ -33,8 +33,9 @@ const MEMORY_CAPACITY = 10_000;
 interface StoredTurn {
   request: CreateResponseRequest;
   context: ContextItem[];
-  /** The queued response until the turn ends, then the final one. */
-  response: ResponseObject;
+  /** The response once the turn ended; before, built on demand from `started`. */
+  response: ResponseObject | null;
+  started: { id: string; createdAt: Date; metadata: Record<string, string> };
   outcome: MockTurnOutcome | null;
   ended: Promise<void>;
 }
@@ -48,6 +49,8 @@ export class MockResponses {
   private readonly keys = new BoundedMap<string, { hash: string; responseId: string }>(MEMORY_CAPACITY);
 
   private readonly recall: MemoryRecall;
+  /** The default memory settings' caps, read once. */
+  private readonly recallLimits: RecallLimits;
 
   constructor(
     private readonly ledger: MockLedger,
@@ -57,6 +60,7 @@ export class MockResponses {
     // The real recall (ranking caps, context text) over the mock's memories instead of PostgreSQL.
     const search = { search: async (_projectId: string, input: Parameters<MockMemory['ranked']>[0]) => memory.ranked(input) };
     this.recall = new MemoryRecall(search as unknown as MemorySearch, clock);
+    this.recallLimits = this.recall.limitsFor({});
   }
 
   async create(req: MockRequest, res: ServerResponse): Promise<void> {
@@ -68,11 +72,11 @@ export class MockResponses {
     const trigger = triggerOf(request.user);
     if (trigger && !isFailureTrigger(trigger)) throw limitError(trigger, request, this.clock.now());
 
+    const hash = ctx.idempotencyKey ? requestHash(req.body) : null;
     if (ctx.idempotencyKey) {
       if (ctx.idempotencyKey.length > 256) {
         throw new AppError(400, 'invalid_request', 'X-Idempotency-Key must be at most 256 characters', { param: 'X-Idempotency-Key' });
       }
-      const hash = requestHash(req.body);
       const claimed = this.keys.get(ctx.idempotencyKey);
       if (claimed && claimed.hash !== hash) {
         throw new AppError(422, 'idempotency_key_reused', 'This X-Idempotency-Key was used with a different request body', {
@@ -94,12 +98,13 @@ export class MockResponses {
       prices: this.router.settingsFor().prices,
       failure: trigger && isFailureTrigger(trigger) ? trigger : null,
     };
-    if (ctx.idempotencyKey) this.keys.set(ctx.idempotencyKey, { hash: requestHash(req.body), responseId: plan.responseId });
+    if (ctx.idempotencyKey) this.keys.set(ctx.idempotencyKey, { hash: hash!, responseId: plan.responseId });
     let ended!: () => void;
     const turn: StoredTurn = {
       request,
       context: plan.context,
-      response: buildResponse(request, { id: plan.responseId, createdAt: this.clock.now(), status: 'queued', metadata: turnMetadata(request, ctx) }),
+      response: null,
+      started: { id: plan.responseId, createdAt: this.clock.now(), metadata: turnMetadata(request, ctx) },
       outcome: null,
       ended: new Promise<void>((resolve) => (ended = resolve)),
     };
@@ -111,7 +116,7 @@ export class MockResponses {
       turn.response = outcome.response;
       if (request.conversation && !outcome.failure) {
         const items = this.conversations.get(request.conversation.id) ?? [];
-        this.conversations.set(request.conversation.id, [...items, ...(inputItems(request) as ContextItem[]), ...outputAsContext(outcome.response.output)]);
+        this.conversations.set(request.conversation.id, [...items, ...input, ...outputAsContext(outcome.response.output)]);
       }
       this.ledger.record(plan, outcome);
       ended();
@@ -119,7 +124,7 @@ export class MockResponses {
 
     if (request.background) {
       // Queued now, answered by "the worker" right after.
-      sendJson(res, 200, turn.response, { 'x-request-id': ctx.requestId });
+      sendJson(res, 200, unfinished(turn), { 'x-request-id': ctx.requestId });
       setImmediate(() => void drain(run).then(finish));
       return;
     }
@@ -139,13 +144,13 @@ export class MockResponses {
   get(req: MockRequest, res: ServerResponse, responseId: string): void {
     const turn = this.turns.get(responseId);
     if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
-    sendJson(res, 200, turn.response, { 'x-request-id': req.ctx.requestId });
+    sendJson(res, 200, turn.response ?? unfinished(turn), { 'x-request-id': req.ctx.requestId });
   }
 
   /** The user's memories most relevant to the input, as the real planner recalls them (default settings). */
   private async memoryFor(user: string | null, input: ContextItem[]): Promise<MockTurnPlan['memory']> {
     if (!user) return { ids: [], text: null };
-    const recalled = await this.recall.recall(MOCK_PROJECT, user, userText(input), this.recall.limitsFor({}));
+    const recalled = await this.recall.recall(MOCK_PROJECT, user, userText(input), this.recallLimits);
     return { ids: recalled.map((m) => m.id), text: this.recall.asContext(recalled) };
   }
 
@@ -154,7 +159,7 @@ export class MockResponses {
     if (request.previous_response_id) {
       const previous = this.turns.get(request.previous_response_id);
       if (!previous) throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
-      return [...previous.context, ...outputAsContext(previous.response.output)];
+      return [...previous.context, ...outputAsContext(previous.response?.output ?? [])];
     }
     if (request.conversation) return this.conversations.get(request.conversation.id) ?? [];
     return [];
@@ -163,7 +168,7 @@ export class MockResponses {
   /** A retry with the same key and body: the first request's response, without running the turn again. */
   private async answerRetry(turn: StoredTurn, request: CreateResponseRequest, req: MockRequest, res: ServerResponse): Promise<void> {
     if (request.background && !turn.outcome) {
-      sendJson(res, 200, turn.response, { 'x-request-id': req.ctx.requestId });
+      sendJson(res, 200, unfinished(turn), { 'x-request-id': req.ctx.requestId });
       return;
     }
     await turn.ended;
@@ -185,6 +190,12 @@ export class MockResponses {
     }
     sendJson(res, 200, outcome.response, { 'x-request-id': requestId });
   }
+}
+
+/** A turn that has not ended: queued until "the worker" takes a background turn, else in progress. */
+function unfinished(turn: StoredTurn): ResponseObject {
+  const { id, createdAt, metadata } = turn.started;
+  return buildResponse(turn.request, { id, createdAt, status: turn.request.background ? 'queued' : 'in_progress', metadata });
 }
 
 async function drain(run: AsyncGenerator<ResponseStreamEvent, MockTurnOutcome>): Promise<MockTurnOutcome> {
