@@ -17,7 +17,7 @@ type Side = 'ours' | 'emmett';
 /** What the parent asks a side's process to do. */
 type Task =
   | { kind: 'open'; side: Side; url: string }
-  | { kind: 'append'; concurrency: number; events: number }
+  | { kind: 'append'; concurrency: number; events: number; warmupMs?: number }
   | { kind: 'catch-up' }
   | { kind: 'close' };
 
@@ -26,10 +26,12 @@ const SETTINGS = {
    * Each append metric is measured in rounds that alternate between the sides, and each side's
    * figure is its median round: load from elsewhere on the machine then hits both alike.
    */
-  rounds: 3,
+  rounds: 5,
   /** Measured time of one round, after its warm-up. */
-  durationMs: Number(process.env.BENCH_DURATION_MS ?? 2500),
-  warmupMs: 500,
+  durationMs: Number(process.env.BENCH_DURATION_MS ?? 1500),
+  /** Unmeasured time before a side's first round, and before each later one. */
+  firstWarmupMs: 1000,
+  warmupMs: 250,
   /** Both stores get the same pool size, so concurrency 16 is 16 connections on each side. */
   poolSize: 16,
   batchEvents: 10,
@@ -140,13 +142,13 @@ async function emmettStore(url: string): Promise<StoreSide> {
 }
 
 /** Closed-loop appends: each worker appends to its own streams, `events` per append. */
-function appendLoad(side: StoreSide, concurrency: number, events: number): Promise<LoadResult> {
+function appendLoad(side: StoreSide, concurrency: number, events: number, warmupMs: number): Promise<LoadResult> {
   const run = (appendRuns++).toString(36);
   const streams = Array.from({ length: concurrency }, () => ({ id: 0, version: 0 }));
   return runLoad({
     concurrency,
     durationMs: SETTINGS.durationMs,
-    warmupMs: SETTINGS.warmupMs,
+    warmupMs,
     operation: async (w) => {
       const s = streams[w];
       if (s.version >= events * SETTINGS.appendsPerStream) {
@@ -192,7 +194,7 @@ async function runTask(task: Task): Promise<Measurement | null> {
     if (handled < SETTINGS.catchUpEvents) console.warn(`handled ${handled} of ${SETTINGS.catchUpEvents} events`);
     return { perSecond: handled / seconds, details: { handled, seconds: round(seconds, 3) } };
   }
-  const r = await appendLoad(opened, task.concurrency, task.events);
+  const r = await appendLoad(opened, task.concurrency, task.events, task.warmupMs ?? SETTINGS.warmupMs);
   return {
     perSecond: task.events > 1 ? r.unitsPerSecond : r.operationsPerSecond,
     details: {
@@ -250,7 +252,8 @@ async function main(): Promise<void> {
       for (let r = 0; r < rounds; r++) {
         // Alternate which side goes first.
         for (const side of r % 2 === 0 ? SIDES : [...SIDES].reverse()) {
-          const res = await procs[side].run<Measurement>(m.task);
+          const task = m.task.kind === 'append' && r === 0 ? { ...m.task, warmupMs: SETTINGS.firstWarmupMs } : m.task;
+          const res = await procs[side].run<Measurement>(task);
           results[side].push(res);
           console.log(`${m.title}, ${side}${rounds > 1 ? ` round ${r + 1}` : ''}: ${Math.round(res.perSecond).toLocaleString('en-US')} ${m.unit}${describe(res)}`);
         }

@@ -54,6 +54,8 @@ export interface ReadAllResult {
 const encodeExpected = (e: ExpectedVersion): number =>
   e === 'any' ? -1 : e === 'no_stream' ? -2 : e === 'stream_exists' ? -3 : e;
 
+const WAKE_SPACING_MS = 5;
+
 // Named statements: parsed and planned once per connection.
 const APPEND_RESULT = 'select ok, actual_version, next_version, first_position, last_position from';
 
@@ -123,10 +125,12 @@ export class EventStore {
   private appending = 0;
   private wakeInFlight = false;
   private wakePending = false;
+  private lastWakeAt = 0;
 
   /**
    * Sends the NOTIFY for appends that committed without one: one at a time, and one more after
    * it when more such appends committed meanwhile, so each append is followed by a wake-up.
+   * Back-to-back wake-ups are spaced a few milliseconds apart: under load one serves many appends.
    */
   private wakeConsumers(): void {
     if (this.wakeInFlight) {
@@ -135,14 +139,20 @@ export class EventStore {
     }
     this.wakeInFlight = true;
     this.wakePending = false;
-    this.pool
-      .query("select pg_notify('genaug_events', '')")
-      // A lost wake-up only delays consumers until they poll.
-      .catch(() => undefined)
-      .finally(() => {
-        this.wakeInFlight = false;
-        if (this.wakePending) this.wakeConsumers();
-      });
+    const send = () => {
+      this.lastWakeAt = Date.now();
+      this.pool
+        .query("select pg_notify('genaug_events', '')")
+        // A lost wake-up only delays consumers until they poll.
+        .catch(() => undefined)
+        .finally(() => {
+          this.wakeInFlight = false;
+          if (this.wakePending) this.wakeConsumers();
+        });
+    };
+    const wait = this.lastWakeAt + WAKE_SPACING_MS - Date.now();
+    if (wait > 0) setTimeout(send, wait);
+    else send();
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
