@@ -227,6 +227,19 @@ const METRICS: { metric: string; title: string; unit: string; task: Task }[] = [
 
 const SIDES: Side[] = ['ours', 'emmett'];
 
+/** How each side does the work, for whoever reads the results file. */
+const SIDE_NOTES = {
+  ours: {
+    append: 'EventStore.append: one statement calling genaug_append (schema check, hash chain, expected version), autocommit',
+    catchUp: 'SubscriptionHost projection from the start of the log; per batch one insert of all its events and the checkpoint, one transaction',
+  },
+  theirs: {
+    append: "getPostgreSQLEventStore().appendToStream: begin, emt_append_to_stream, commit (Emmett's own transaction)",
+    catchUp:
+      "eventStore.consumer() with a projector of postgreSQLRawBatchSQLProjection; Emmett's projector hands events over one at a time and stores its checkpoint after each, one transaction per pulled batch",
+  },
+};
+
 const describe = (m: Measurement): string => {
   const d = m.details as { latencyMs?: { p50: number }; clientCpuMicrosPerAppend?: number };
   return d.latencyMs ? ` (p50 ${d.latencyMs.p50} ms, client CPU ${d.clientCpuMicrosPerAppend} µs/append)` : '';
@@ -279,6 +292,7 @@ async function main(): Promise<void> {
     machine: { ...machineInfo(), postgres: server.version, postgresSettings: server.settings },
     peer: { name: '@event-driven-io/emmett-postgresql', version: peerVersion() },
     settings: SETTINGS,
+    sides: SIDE_NOTES,
     metrics: comparisons,
     totalSeconds: round((Date.now() - started) / 1000, 1),
   });

@@ -54,6 +54,7 @@ export interface ReadAllResult {
 const encodeExpected = (e: ExpectedVersion): number =>
   e === 'any' ? -1 : e === 'no_stream' ? -2 : e === 'stream_exists' ? -3 : e;
 
+// Least time between two NOTIFYs sent after commits: under load one wakes consumers for many appends.
 const WAKE_SPACING_MS = 5;
 
 // Named statements: parsed and planned once per connection.
@@ -130,7 +131,6 @@ export class EventStore {
   /**
    * Sends the NOTIFY for appends that committed without one: one at a time, and one more after
    * it when more such appends committed meanwhile, so each append is followed by a wake-up.
-   * Back-to-back wake-ups are spaced a few milliseconds apart: under load one serves many appends.
    */
   private wakeConsumers(): void {
     if (this.wakeInFlight) {
