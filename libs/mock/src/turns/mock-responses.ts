@@ -10,7 +10,6 @@ import {
   SSE_HEADERS,
   type CreateResponseRequest,
   type ResponseObject,
-  type ResponseStreamEvent,
 } from '@genaug/responses';
 import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memory';
 import { outputAsContext, userText, type ContextItem } from '@genaug/turns';
@@ -23,7 +22,7 @@ import type { MockMemory } from '../memory/mock-memory';
 import { sendJson, type MockRequest } from '../mock-http';
 import { checkTurnRequest } from './request-checks';
 import { isFailureTrigger, limitError, triggerOf } from './error-triggers';
-import { runMockTurn, turnMetadata, type MockTurnOutcome, type MockTurnPlan } from './mock-turn';
+import { answerMockTurn, runMockTurn, turnMetadata, type MockTurnOutcome, type MockTurnPlan } from './mock-turn';
 
 const MOCK_PROJECT = 'mock';
 
@@ -110,7 +109,6 @@ export class MockResponses {
     };
     this.turns.set(plan.responseId, turn);
 
-    const run = runMockTurn(plan, this.clock);
     const finish = (outcome: MockTurnOutcome) => {
       turn.outcome = outcome;
       turn.response = outcome.response;
@@ -125,18 +123,19 @@ export class MockResponses {
     if (request.background) {
       // Queued now, answered by "the worker" right after.
       sendJson(res, 200, unfinished(turn), { 'x-request-id': ctx.requestId });
-      setImmediate(() => void drain(run).then(finish));
+      setImmediate(() => void answerMockTurn(plan, this.clock).then(finish));
       return;
     }
     if (request.stream) {
       const stream = openStream(res, ctx.requestId);
+      const run = runMockTurn(plan, this.clock);
       let r = await run.next();
       for (; !r.done; r = await run.next()) stream.write(r.value);
       finish(r.value);
       stream.end();
       return;
     }
-    const outcome = await drain(run);
+    const outcome = await answerMockTurn(plan, this.clock);
     finish(outcome);
     this.answer(res, outcome, ctx.requestId);
   }
@@ -196,12 +195,6 @@ export class MockResponses {
 function unfinished(turn: StoredTurn): ResponseObject {
   const { id, createdAt, metadata } = turn.started;
   return buildResponse(turn.request, { id, createdAt, status: turn.request.background ? 'queued' : 'in_progress', metadata });
-}
-
-async function drain(run: AsyncGenerator<ResponseStreamEvent, MockTurnOutcome>): Promise<MockTurnOutcome> {
-  let r = await run.next();
-  while (!r.done) r = await run.next();
-  return r.value;
 }
 
 /** Server-sent events with the real server's headers; each event is written whole. */

@@ -3,6 +3,7 @@ import { costUsd, LocalProvider, type ModelCandidate, type ModelRequest, type Mo
 import { ResponseSequencer, type CreateResponseRequest, type ResponseObject, type ResponseStreamEvent, type TokenCounts } from '@genaug/responses';
 import { toModelMessages, type ContextItem } from '@genaug/turns';
 import { FAILURE_TRIGGERS, type FailureTrigger } from './error-triggers';
+import { wholeResponse } from './whole-response';
 
 // One turn as the real server runs it (libs/turns TurnRunner), without the event store: the
 // same model request, the same sequencer, the same metadata and failure shapes. The answer
@@ -42,6 +43,43 @@ export function turnMetadata(request: CreateResponseRequest, ctx: RequestContext
   return { ...(request.metadata ?? {}), general_augment_request_id: ctx.requestId, general_augment_trace_id: ctx.traceId };
 }
 
+/**
+ * A non-streaming turn: the same answer, metadata and failure as runMockTurn, built without
+ * stream events (see whole-response.ts). Failures take the streaming path: they are rare and
+ * their shape is the sequencer's.
+ */
+export async function answerMockTurn(plan: MockTurnPlan, clock: Clock): Promise<MockTurnOutcome> {
+  if (plan.failure) {
+    const run = runMockTurn(plan, clock);
+    let r = await run.next();
+    while (!r.done) r = await run.next();
+    return r.value;
+  }
+  const { request, candidate } = plan;
+  const startedAt = clock.now();
+  const events = await gathered(local.stream(candidate.model, modelRequestOf(plan), new AbortController().signal));
+  const completed = events.find((e) => e.type === 'completed');
+  if (completed?.type !== 'completed') throw new AppError(500, 'internal_error', 'The local model ended without completing');
+  const { usage, cost, metadata } = priced(plan, completed.usage);
+  const endedAt = clock.now();
+  const response = wholeResponse(request, { id: plan.responseId, createdAt: startedAt, completedAt: endedAt, metadata }, events);
+  return { response, httpStatus: 200, failure: null, provider: candidate.provider.name, model: candidate.model, usage, costUsd: cost, startedAt, endedAt };
+}
+
+/** Usage and cost of an answer, and the metadata that reports them. */
+function priced(plan: MockTurnPlan, u: ModelUsage, metadata = turnMetadata(plan.request, plan.ctx)) {
+  const usage: TokenCounts = { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cachedTokens: u.cachedTokens ?? 0, reasoningTokens: u.reasoningTokens ?? 0 };
+  const cost = costUsd(`${plan.candidate.provider.name}/${plan.candidate.model}`, u, plan.prices);
+  metadata.general_augment_model = plan.candidate.model;
+  metadata.general_augment_cost_usd = cost.toFixed(8);
+  return { usage, cost, metadata };
+}
+
+function modelRequestOf(plan: MockTurnPlan): ModelRequest {
+  const instructions = [plan.request.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null;
+  return toModelRequest(plan.request, instructions, plan.context);
+}
+
 export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGenerator<ResponseStreamEvent, MockTurnOutcome> {
   const { request, candidate } = plan;
   const startedAt = clock.now();
@@ -67,20 +105,14 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
     return outcome(null, 0, failure, status);
   }
 
-  const instructions = [request.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null;
-  const modelRequest = toModelRequest(request, instructions, plan.context);
+  const modelRequest = modelRequestOf(plan);
   const format = modelRequest.textFormat;
   // As on the real server: output that must validate is gathered whole before the client sees it.
   const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
   const events = validates ? await gathered(local.stream(candidate.model, modelRequest, new AbortController().signal)) : null;
   let usage: TokenCounts | null = null;
   let cost = 0;
-  const answered = (u: ModelUsage) => {
-    usage = { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cachedTokens: u.cachedTokens ?? 0, reasoningTokens: u.reasoningTokens ?? 0 };
-    cost = costUsd(`${candidate.provider.name}/${candidate.model}`, u, plan.prices);
-    metadata.general_augment_model = candidate.model;
-    metadata.general_augment_cost_usd = cost.toFixed(8);
-  };
+  const answered = (u: ModelUsage) => ({ usage, cost } = priced(plan, u, metadata));
 
   if (events) {
     const completed = events.find((e) => e.type === 'completed');
