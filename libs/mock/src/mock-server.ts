@@ -84,6 +84,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     { method: 'POST', pattern: /^\/v1\/memory\/purge$/, handler: app((req, res) => json(200, memory.purge(req.body), req, res)) },
     { method: 'GET', pattern: /^\/v1\/memory$/, handler: app((req, res) => json(200, memory.list(Object.fromEntries(req.query)), req, res)) },
     { method: 'GET', pattern: /^\/v1\/memory\/profile$/, handler: app((req, res) => json(200, memory.profile(Object.fromEntries(req.query)), req, res)) },
+    { method: 'GET', pattern: new RegExp(`^/v1/memory/${segment}$`), handler: app((req, res, [id]) => json(200, memory.get(id), req, res)) },
     { method: 'DELETE', pattern: new RegExp(`^/v1/memory/${segment}$`), handler: app((req, res, [id]) => json(200, memory.delete(id), req, res)) },
     // One project stands for the whole mock: any project id or slug reads the same data.
     { method: 'GET', pattern: /^\/api\/v1\/admin\/projects$/, handler: admin((req, res) => json(200, { object: 'list', data: [project], has_more: false, next_cursor: null }, req, res)) },

@@ -74,15 +74,18 @@ export function memoryContract(target: () => Target): void {
       expect((await api.get(`/v1/memory?user_id=${bob}`)).body.data).toHaveLength(1);
     });
 
-    it('deletes one memory; deleting it again is a 404', async () => {
+    it('reads one memory by id, deletes it; reading or deleting it again is a 404', async () => {
       const user = uniqueUser('del-user');
       const stored = await store({ user_id: user, fact: 'Works night shifts' });
+      const got = await api.get(`/v1/memory/${stored.body.id}`);
+      expect({ status: got.status, body: got.body }).toEqual({ status: 200, body: stored.body });
       const deleted = await api.del(`/v1/memory/${stored.body.id}`);
       expect(deleted.status).toBe(200);
       expect(deleted.body).toEqual({ id: stored.body.id, object: 'memory.deleted', user_id: user, deleted: true });
       const again = await api.del(`/v1/memory/${stored.body.id}`);
       expect(again.status).toBe(404);
       expect(again.body.reason).toBe('not_found');
+      expect((await api.get(`/v1/memory/${stored.body.id}`)).body).toMatchObject({ reason: 'not_found', error: { param: 'memory_id' } });
     });
 
     it("gives a turn the user's relevant memories, and only that user's", async () => {

@@ -183,6 +183,15 @@ export class MockMemory {
     };
   }
 
+  /** GET /v1/memory/{id}: any user's memory by its id; an unknown one is a 404. */
+  get(memoryId: string): MemoryView {
+    for (const memories of this.users.values()) {
+      const memory = memories.get(memoryId);
+      if (memory) return memory;
+    }
+    throw notFound('Memory', 'memory_id');
+  }
+
   /** DELETE /v1/memory/{id}: any user's memory by its id; an unknown one is a 404. */
   delete(memoryId: string) {
     for (const [userId, memories] of this.users) {
