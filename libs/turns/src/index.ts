@@ -7,3 +7,5 @@ export * from './request-turn/turn-planner';
 export * from './request-turn/turn-runner';
 export * from './request-turn/model-messages';
 export * from './turns.module';
+export { replayStream } from './request-turn/replay';
+export { requestHash, claimIdempotencyKey, IDEMPOTENCY_TTL_MS } from './idempotency/idempotency';

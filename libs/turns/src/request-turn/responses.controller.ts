@@ -46,7 +46,7 @@ export class ResponsesController {
       });
       if (!claim.won) {
         await this.gate.release(plan);
-        return this.answerRetry(caller.projectId, claim.responseId, request, reply);
+        return this.answerRetry(caller.projectId, claim.responseId, request, reply, ctx.requestId);
       }
     }
 
@@ -90,7 +90,7 @@ export class ResponsesController {
   }
 
   /** A retry with the same key and body: the first request's response, without a new model call. */
-  private async answerRetry(projectId: string, responseId: string, request: CreateResponseRequest, reply: any): Promise<void> {
+  private async answerRetry(projectId: string, responseId: string, request: CreateResponseRequest, reply: any, requestId: string): Promise<void> {
     const state = await this.reader.waitForEnd(projectId, responseId, request.background ? 0 : IDEMPOTENT_WAIT_MS);
     if (!state) {
       if (request.background) {
@@ -107,7 +107,7 @@ export class ResponsesController {
     const response = await this.reader.toResponse(state);
     if (request.stream) {
       reply.hijack();
-      const sse = new SseWriter(reply.raw, {});
+      const sse = new SseWriter(reply.raw, { 'x-request-id': requestId });
       for (const event of replayStream(request, response) as Iterable<ResponseStreamEvent>) sse.event(event);
       sse.end();
       return;
