@@ -26,12 +26,12 @@ const SETTINGS = {
    * Each append metric is measured in rounds that alternate between the sides, and each side's
    * figure is its median round: load from elsewhere on the machine then hits both alike.
    */
-  rounds: 5,
-  /** Measured time of one round, after its warm-up. */
-  durationMs: Number(process.env.BENCH_DURATION_MS ?? 1500),
+  rounds: 10,
+  /** Measured time of one round, after its warm-up: short rounds, so both sides see the same load. */
+  durationMs: Number(process.env.BENCH_DURATION_MS ?? 600),
   /** Unmeasured time before a side's first round, and before each later one. */
   firstWarmupMs: 1000,
-  warmupMs: 250,
+  warmupMs: 200,
   /** Both stores get the same pool size, so concurrency 16 is 16 connections on each side. */
   poolSize: 16,
   batchEvents: 10,

@@ -96,23 +96,16 @@ export class EventStore {
       metadata: e.metadata ?? {},
     }));
     const expected = options.expectedVersion ?? 'any';
-    // Who sends the NOTIFY that wakes consumers (see p_notify in genaug_append): the append's
-    // own transaction inside a caller's transaction, for a deferred append (its commit does not
-    // wait for the disk) and when no other append of this store is running; otherwise one
-    // coalesced NOTIFY after the commit, so concurrent commits do not wait for each other.
-    const notifyInside = options.client !== undefined || options.flush === 'deferred' || this.appending === 0;
+    // The NOTIFY that wakes consumers (see p_notify in genaug_append) is sent by the append's own
+    // transaction inside a caller's transaction (so it comes with that commit) and for a deferred
+    // append (whose commit does not wait for the disk); otherwise after the commit, coalesced.
+    const notifyInside = options.client !== undefined || options.flush === 'deferred';
     const values = [streamId, encodeExpected(expected), JSON.stringify(payload), projectId];
-    this.appending++;
-    let res;
-    try {
-      res = await (options.client ?? this.pool).query(
-        options.flush === 'deferred'
-          ? { name: 'genaug_append_deferred', text: `${APPEND_RESULT} genaug_append_deferred($1, $2, $3, $4)`, values }
-          : { name: 'genaug_append', text: `${APPEND_RESULT} genaug_append($1, $2, $3, $4, $5)`, values: [...values, notifyInside] },
-      );
-    } finally {
-      this.appending--;
-    }
+    const res = await (options.client ?? this.pool).query(
+      options.flush === 'deferred'
+        ? { name: 'genaug_append_deferred', text: `${APPEND_RESULT} genaug_append_deferred($1, $2, $3, $4)`, values }
+        : { name: 'genaug_append', text: `${APPEND_RESULT} genaug_append($1, $2, $3, $4, $5)`, values: [...values, notifyInside] },
+    );
     const row = res.rows[0];
     if (!row.ok) throw new WrongExpectedVersionError(streamId, expected, Number(row.actual_version));
     if (!notifyInside) this.wakeConsumers();
@@ -123,7 +116,6 @@ export class EventStore {
     };
   }
 
-  private appending = 0;
   private wakeInFlight = false;
   private wakePending = false;
   private lastWakeAt = 0;

@@ -59,9 +59,9 @@ create trigger genaug_events_no_truncate before truncate on genaug_events
 -- Returns ok=false with the actual version on a mismatch instead of raising, so a conflict
 -- costs no exception handling.
 -- p_notify: wake consumers from inside the transaction (delivered at its commit). A committing
--- transaction that has notified holds a database-wide lock through its WAL flush, so such
--- commits wait for each other; the store passes false for appends that run concurrently and
--- sends one coalesced NOTIFY after they commit instead.
+-- transaction that has notified holds a server-wide lock through its WAL flush, so such commits
+-- wait for each other; the store passes false for appends that commit on their own and sends
+-- one coalesced NOTIFY after they commit instead.
 --
 -- Consumers read in (transaction id, position) order, so a stream's versions must follow its
 -- transactions' ids. Appends to a stream take turns on a transaction-scoped advisory lock (its
