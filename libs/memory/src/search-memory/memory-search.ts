@@ -87,7 +87,9 @@ export class MemorySearch {
       await client.query('begin');
       // The threshold the `<%` operator (and its index scan) uses, for this transaction only.
       await client.query(`select set_config('pg_trgm.word_similarity_threshold', $1, true)`, [String(WORD_SIMILARITY_THRESHOLD)]);
-      const res = await client.query({ name: 'memory-search-trigrams', text: TRIGRAMS_SQL, values: [...params, seen, topK] });
+      // Not a prepared statement: a generic plan cannot use the trigram index for `$3 <% fact`
+      // and scores every fact of the user instead.
+      const res = await client.query(TRIGRAMS_SQL, [...params, seen, topK]);
       await client.query('commit');
       return res.rows;
     } catch (err) {
