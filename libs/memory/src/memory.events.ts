@@ -36,12 +36,7 @@ const memoryKeyClaimed = z.object({ memory_id: z.string(), user_id: z.string(), 
  * Everything personal about an app user was erased by destroying their data keys. Records who
  * asked and when; never what was erased. Stream `user-{project}-{user}`.
  */
-const userErased = z.object({
-  user_id: z.string(),
-  requested_by: z.string(),
-  erased_at: z.string(),
-  keys_destroyed: z.number().int().min(0),
-});
+const userErased = z.object({ user_id: z.string(), requested_by: z.string(), erased_at: z.string() });
 
 registerEvents({
   MemoryStored: memoryStored,

@@ -124,7 +124,7 @@ describe('memory purge, user erasure and idempotent stores', () => {
     const event = (await t.db.pool.query(`select stream_id, data, metadata from genaug_events where type = 'UserErased'`)).rows;
     expect(event).toHaveLength(1);
     expect(event[0].stream_id).toBe(`user-${a.projectId}-erased-user`);
-    expect(event[0].data).toEqual({ user_id: 'erased-user', requested_by: 'admin', erased_at: res.body.erased_at, keys_destroyed: 2 });
+    expect(event[0].data).toEqual({ user_id: 'erased-user', requested_by: 'admin', erased_at: res.body.erased_at });
     expect(event[0].metadata).toMatchObject({ project_id: a.projectId, actor: 'admin' });
 
     // A project admin key may erase its own project's users.

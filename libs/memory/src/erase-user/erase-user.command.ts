@@ -21,7 +21,7 @@ export class EraseUser {
  * hash chain; every sealed field reads as the erased marker from then on.
  */
 @CommandHandler(EraseUser)
-export class EraseUserHandler implements ICommandHandler<EraseUser, UserErasedData> {
+export class EraseUserHandler implements ICommandHandler<EraseUser, { erased: UserErasedData; keysDestroyed: number }> {
   constructor(
     private readonly store: EventStore,
     private readonly sealer: Sealer,
@@ -29,27 +29,24 @@ export class EraseUserHandler implements ICommandHandler<EraseUser, UserErasedDa
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(cmd: EraseUser): Promise<UserErasedData> {
+  async execute(cmd: EraseUser): Promise<{ erased: UserErasedData; keysDestroyed: number }> {
+    const erased: UserErasedData = { user_id: cmd.userId, requested_by: cmd.context.actor, erased_at: this.clock.now().toISOString() };
     const client = await this.store.pool.connect();
-    let data: UserErasedData;
     let position: number;
+    let keysDestroyed: number;
     try {
       await client.query('begin');
-      const own = await this.sealer.erase(cmd.projectId, cmd.userId, client);
-      const memory = await this.sealer.erase(cmd.projectId, memorySubject(cmd.userId), client);
-      data = {
-        user_id: cmd.userId,
-        requested_by: cmd.context.actor,
-        erased_at: this.clock.now().toISOString(),
-        keys_destroyed: own.length + memory.length,
-      };
+      // The append first, as its transaction's first write (see EventStore.append).
       const res = await this.store.append(
         userStream(cmd.projectId, cmd.userId),
-        [{ type: 'UserErased', data, metadata: memoryEventMetadata(cmd.projectId, cmd.userId, cmd.context) }],
+        [{ type: 'UserErased', data: erased, metadata: memoryEventMetadata(cmd.projectId, cmd.userId, cmd.context) }],
         { expectedVersion: 'any', client },
       );
+      const own = await this.sealer.erase(cmd.projectId, cmd.userId, client);
+      const memory = await this.sealer.erase(cmd.projectId, memorySubject(cmd.userId), client);
       await client.query('commit');
       position = res.lastPosition;
+      keysDestroyed = own.length + memory.length;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       throw err;
@@ -57,6 +54,6 @@ export class EraseUserHandler implements ICommandHandler<EraseUser, UserErasedDa
       client.release();
     }
     await this.ryw.waitFor(MEMORY_PROJECTION, position);
-    return data;
+    return { erased, keysDestroyed };
   }
 }

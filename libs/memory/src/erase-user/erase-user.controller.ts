@@ -20,7 +20,7 @@ export class EraseUserController {
     const project = await this.access.resolve(caller, id);
     const userId = parseOrThrow(userIdField, rawUserId, 'user_id');
     const ctx = contextOf(req);
-    const erased: UserErasedData = await this.commands.execute(
+    const { erased, keysDestroyed }: { erased: UserErasedData; keysDestroyed: number } = await this.commands.execute(
       new EraseUser(project.id, userId, { actor: actorOf(caller), requestId: ctx.requestId, traceId: ctx.traceId }),
     );
     return {
@@ -30,7 +30,7 @@ export class EraseUserController {
       erased: true,
       erased_at: erased.erased_at,
       requested_by: erased.requested_by,
-      keys_destroyed: erased.keys_destroyed,
+      keys_destroyed: keysDestroyed,
     };
   }
 }

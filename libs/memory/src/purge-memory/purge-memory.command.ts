@@ -36,7 +36,8 @@ export class PurgeMemoryHandler implements ICommandHandler<PurgeMemory, { delete
     let position: number;
     try {
       await client.query('begin');
-      await this.sealer.erase(cmd.projectId, memorySubject(cmd.userId), client);
+      // The append first: as the transaction's first write it takes its turn on the stream
+      // before the transaction gets its id (see EventStore.append), then the key goes.
       const res = await this.store.append(
         memoryStream(cmd.projectId, cmd.userId),
         [
@@ -48,8 +49,9 @@ export class PurgeMemoryHandler implements ICommandHandler<PurgeMemory, { delete
         ],
         { expectedVersion: 'any', client },
       );
-      await client.query('commit');
+      await this.sealer.erase(cmd.projectId, memorySubject(cmd.userId), client);
       position = res.lastPosition;
+      await client.query('commit');
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       throw err;

@@ -97,7 +97,8 @@ export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMem
         await this.ryw.waitFor(MEMORY_PROJECTION, position);
         return { memory, replayed: false };
       } catch (err) {
-        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        // A conflict on the key, or a newer transaction appended first (a retry-safe 40001).
+        if (!(err instanceof WrongExpectedVersionError) && (err as { code?: string }).code !== '40001') throw err;
       }
       const [claim] = await this.store.readStream(keyStream, { direction: 'backwards', limit: 1 });
       if (!claim) continue;
