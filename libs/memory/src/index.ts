@@ -7,3 +7,5 @@ export * from './search-memory/memory-search';
 export * from './recall/memory-recall';
 export * from './user-memories';
 export * from './memory.module';
+export * from './store-memory/store-memory.command';
+export * from './store-memory/store-memory.request';
