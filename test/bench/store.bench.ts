@@ -249,6 +249,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   // BENCH_METRICS=append-16,catch-up runs only those (and writes no results file).
   const only = process.env.BENCH_METRICS?.split(',');
+  const loadAtStart = machineInfo().loadAverage;
   const server = await startBenchPostgres();
   const comparisons: Comparison[] = [];
   try {
@@ -289,7 +290,7 @@ async function main(): Promise<void> {
   writeResults(file, {
     benchmark: 'store',
     date: new Date().toISOString(),
-    machine: { ...machineInfo(), postgres: server.version, postgresSettings: server.settings },
+    machine: { ...machineInfo(), loadAverageAtStart: loadAtStart, postgres: server.version, postgresSettings: server.settings },
     peer: { name: '@event-driven-io/emmett-postgresql', version: peerVersion() },
     settings: SETTINGS,
     sides: SIDE_NOTES,

@@ -24,6 +24,8 @@ export interface MachineInfo {
   memoryGb: number;
   platform: string;
   node: string;
+  /** 1, 5 and 15-minute load averages when asked: other work on the machine moves the figures. */
+  loadAverage: number[];
 }
 
 export function machineInfo(): MachineInfo {
@@ -34,6 +36,7 @@ export function machineInfo(): MachineInfo {
     memoryGb: round(os.totalmem() / 1024 ** 3, 1),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadAverage: os.loadavg().map((l) => round(l)),
   };
 }
 
