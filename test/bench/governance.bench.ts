@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { startBenchPostgres } from './support/bench-postgres';
@@ -27,6 +28,40 @@ const governance = {
     feature: { daily_usd: 1_000_000, monthly_usd: 10_000_000 },
   },
 };
+
+/** CPU seconds used so far by a process (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The bench PostgreSQL's postmaster and every process it started (backends, WAL writer, …). */
+function postgresPids(port: number): number[] {
+  const procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const postmaster = procs.find((pid) => {
+    try {
+      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args[0].endsWith('/postgres') && args.includes('-p') && args[args.indexOf('-p') + 1] === String(port);
+    } catch {
+      return false;
+    }
+  });
+  if (postmaster === undefined) return [];
+  const parentOf = (pid: number) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return -1;
+    }
+  };
+  return [postmaster, ...procs.filter((pid) => parentOf(pid) === postmaster)];
+}
 
 interface Server {
   name: string;
@@ -79,8 +114,19 @@ async function startOurs(name: string, databaseUrl: string, upstreamUrl: string,
   return { name, child, url: `${base}/v1/responses`, headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` } };
 }
 
-async function measure(server: Server, concurrency: number, agent: http.Agent): Promise<LoadResult> {
-  return runLoad({
+interface Measured extends LoadResult {
+  /** CPU of the API process and of PostgreSQL per request, warm-up included: steadier than req/s on a busy machine. */
+  cpuMsPerRequest: number;
+  apiCpuMsPerRequest: number;
+  postgresCpuMsPerRequest: number;
+}
+
+async function measure(server: Server, concurrency: number, agent: http.Agent, pgPort: number): Promise<Measured> {
+  let all = 0;
+  const api = () => cpuSeconds(server.child.process.pid!);
+  const postgres = () => postgresPids(pgPort).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const [api0, pg0] = [api(), postgres()];
+  const result = await runLoad({
     concurrency,
     durationMs: DURATION_MS,
     warmupMs: WARMUP_MS,
@@ -94,13 +140,17 @@ async function measure(server: Server, concurrency: number, agent: http.Agent): 
       });
       const res = await post(server.url, server.headers, body, agent);
       if (res.status !== 200) throw new Error(`${server.name}: ${res.status} ${res.text.slice(0, 300)}`);
+      all++;
       return 1;
     },
   });
+  const apiMs = ((api() - api0) * 1000) / all;
+  const pgMs = ((postgres() - pg0) * 1000) / all;
+  return { ...result, cpuMsPerRequest: apiMs + pgMs, apiCpuMsPerRequest: apiMs, postgresCpuMsPerRequest: pgMs };
 }
 
 /** The better of the rounds: rounds alternate on and off, so drift on the machine hits both alike. */
-const best = (results: LoadResult[]) => results.reduce((a, b) => (b.operationsPerSecond > a.operationsPerSecond ? b : a));
+const best = (results: Measured[]) => results.reduce((a, b) => (b.operationsPerSecond > a.operationsPerSecond ? b : a));
 
 async function main(): Promise<void> {
   const upstream = await startFakeOpenAI({ zeroLatency: true });
@@ -110,20 +160,23 @@ async function main(): Promise<void> {
     servers.push(await startOurs('off', await pg.createDatabase('bench_governance_off'), upstream.url, false));
     servers.push(await startOurs('on', await pg.createDatabase('bench_governance_on'), upstream.url, true));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const runs: Record<string, Record<string, LoadResult[]>> = { on: { c1: [], c32: [] }, off: { c1: [], c32: [] } };
+    const runs: Record<string, Record<string, Measured[]>> = { on: { c1: [], c32: [] }, off: { c1: [], c32: [] } };
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of [1, 32]) {
         for (const server of round % 2 ? [...servers].reverse() : servers) {
-          const r = await measure(server, c, agent);
+          const r = await measure(server, c, agent, pg.port);
           runs[server.name][`c${c}`].push(r);
-          console.log(`governance ${server.name} c=${c} round ${round + 1}: ${r.operationsPerSecond.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`);
+          console.log(`governance ${server.name} c=${c} round ${round + 1}: ${r.operationsPerSecond.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.cpuMsPerRequest.toFixed(2)} CPU ms/request (api ${r.apiCpuMsPerRequest.toFixed(2)}, postgres ${r.postgresCpuMsPerRequest.toFixed(2)})`);
         }
       }
     }
     const on = { c1: best(runs.on.c1), c32: best(runs.on.c32) };
     const off = { c1: best(runs.off.c1), c32: best(runs.off.c32) };
+    const cpu = (rs: Measured[]) => Math.min(...rs.map((x) => x.cpuMsPerRequest));
     const rows = [
       compare('requests/s, concurrency 32 (on/off)', 'req/s', on.c32.operationsPerSecond, off.c32.operationsPerSecond),
+      // CPU per request: lower is better, so off/on; as the run is CPU-bound, it is the throughput ratio a quiet machine would show.
+      compare('CPU per request, concurrency 32 (off/on)', 'ms', cpu(runs.off.c32), cpu(runs.on.c32), { on: cpu(runs.on.c32), off: cpu(runs.off.c32) }),
       compare('requests/s, concurrency 1 (on/off)', 'req/s', on.c1.operationsPerSecond, off.c1.operationsPerSecond),
       // Latency: lower is better, so the ratio is off/on and above 1.0 would mean governance made it faster.
       compare('p50 latency, concurrency 1 (off/on)', 'ms', off.c1.latencyMs.p50, on.c1.latencyMs.p50, { on: on.c1.latencyMs.p50, off: off.c1.latencyMs.p50 }),

@@ -7,13 +7,12 @@ import { ThresholdNotices } from './usage-thresholds/threshold-notices';
 const EVERY_MS = 30_000;
 /** A turn holding its reservation this long died with its process; background turns wait in the queue well below it. */
 const STALE_RESERVATION_MS = 60 * 60_000;
-const KEEP_SETTLED_MS = 3 * 24 * 60 * 60_000;
 /** A threshold without its event this long was left behind by a process that died. */
 const THRESHOLD_GRACE_MS = 10_000;
 
 /**
  * Worker housekeeping for the ledger: releases reservations of turns that will never settle,
- * records thresholds whose event was never appended, and forgets old settled reservations.
+ * and records thresholds whose event was never appended.
  */
 @Injectable()
 export class GovernanceSweeper {
@@ -44,10 +43,9 @@ export class GovernanceSweeper {
     const now = this.options.clock.now();
     try {
       for (const responseId of await this.ledger.heldSince(new Date(now.getTime() - STALE_RESERVATION_MS))) {
-        if (await this.ledger.release(responseId, now)) logger.warn({ response_id: responseId }, 'stale turn reservation released');
+        if (await this.ledger.release(responseId)) logger.warn({ response_id: responseId }, 'stale turn reservation released');
       }
       await this.notices.recordLeftBehind(new Date(now.getTime() - THRESHOLD_GRACE_MS), now);
-      await this.ledger.forgetSettled(new Date(now.getTime() - KEEP_SETTLED_MS));
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'governance sweep failed');
     }

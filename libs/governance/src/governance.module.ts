@@ -8,7 +8,6 @@ import { GovernanceSweeper } from './governance-sweeper';
 import { GOVERNANCE_OPTIONS, governanceEnabled, type GovernanceOptions } from './governance.options';
 import { GovernedProjects } from './governed-projects';
 import { RateLimitInterceptor } from './rate-limits/rate-limit.interceptor';
-import { RateLimiter } from './rate-limits/rate-limiter';
 import { TurnGate } from './turn-gate/turn-gate';
 import { UsageLedger } from './turn-gate/usage-ledger';
 import { ThresholdNotices } from './usage-thresholds/threshold-notices';
@@ -45,7 +44,6 @@ export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, O
       providers: [
         { provide: GOVERNANCE_OPTIONS, useValue: resolved },
         { provide: UsageLedger, useFactory: (pool: Pool) => new UsageLedger(pool), inject: [PG_POOL] },
-        { provide: RateLimiter, useFactory: (pool: Pool) => new RateLimiter(pool), inject: [PG_POOL] },
         GovernedProjects,
         ThresholdNotices,
         TurnGate,

@@ -4,7 +4,6 @@ export * from './governance-settings';
 export * from './governance.migrations';
 export * from './project-calendar';
 export * from './rate-limits/rate-limit-state';
-export * from './rate-limits/rate-limiter';
 export * from './turn-gate/turn-reservation';
 export * from './turn-gate/usage-ledger';
 export * from './turn-gate/limit-refusals';

@@ -1,27 +1,22 @@
 // The project's calendar: daily limits and budgets count in the project's time zone, so a
 // day is a local date and it resets at local midnight, not UTC's.
 
-/** The project's day at `at`, YYYY-MM-DD. */
-export function projectDay(at: Date, timeZone: string): string {
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
+export { projectDay } from '@genaug/kernel';
 
 /** The month a project day belongs to, YYYY-MM. */
 export const monthOf = (day: string): string => day.slice(0, 7);
 
+// Building an Intl formatter costs far more than using one: one per zone, kept.
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
 /** How far the zone's wall clock is ahead of UTC at `at`, in ms. */
 function zoneOffsetMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(at));
+  let format = wallClocks.get(timeZone);
+  if (!format) {
+    const options = { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' } as const;
+    wallClocks.set(timeZone, (format = new Intl.DateTimeFormat('en-US', options)));
+  }
+  const parts = format.formatToParts(new Date(at));
   const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
   return wall - Math.floor(at / 1000) * 1000;

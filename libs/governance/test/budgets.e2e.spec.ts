@@ -47,7 +47,7 @@ describe('budgets and plan limits', () => {
   /** Waits for every admitted turn to settle, then reads what the ledger and the log say was spent. */
   async function spending(projectId: string) {
     await waitFor(async () => {
-      const held = await r.db.pool.query(`select count(*)::int as n from genaug_turn_reservations where project_id = $1 and state = 'held'`, [projectId]);
+      const held = await r.db.pool.query('select count(*)::int as n from genaug_turn_reservations where project_id = $1', [projectId]);
       return held.rows[0].n === 0;
     }, 'turns to settle');
     const ledger = await r.db.pool.query(

@@ -1,5 +1,5 @@
 import { createPool } from '@genaug/event-store';
-import { RateLimiter, UsageLedger, type Admission, type BudgetCaps } from '@genaug/governance';
+import { UsageLedger, type Admission, type BudgetCaps } from '@genaug/governance';
 import { newId } from '@genaug/kernel';
 import type { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
@@ -17,7 +17,8 @@ describe('usage ledger', () => {
   beforeAll(async () => {
     db = await createTestDatabase('usage_ledger');
     other = createPool(db.url, { max: 20 });
-    ledgers = [new UsageLedger(db.pool), new UsageLedger(other)];
+    // Each ledger batches its own concurrent calls: ten of them over two pools stand for ten processes.
+    ledgers = Array.from({ length: 10 }, (_, i) => new UsageLedger(i % 2 ? other : db.pool));
   });
   afterAll(async () => {
     await other.end();
@@ -43,7 +44,7 @@ describe('usage ledger', () => {
     const projectId = newId('proj');
     const caps = { ...NO_CAPS, projectDay: 0.1 };
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => ledgers[i % 2].admit(admission(projectId, { caps, user: `user-${i % 7}` }))),
+      Array.from({ length: 100 }, (_, i) => ledgers[i % 10].admit(admission(projectId, { caps, user: `user-${i % 7}` }))),
     );
     const admitted = results.filter((r) => r.ok);
     expect(admitted).toHaveLength(10);
@@ -58,9 +59,9 @@ describe('usage ledger', () => {
     const caps = { ...NO_CAPS, userDay: 0.05 };
     const a = admission(projectId, { caps });
     expect(await ledgers[0].admit(a)).toEqual({ ok: true, admitted: 1 });
+    expect(await ledgers[0].held(projectId)).toBe(1);
     await ledgers[1].settle({ ...a, costUsd: 0.004, messages: 2 });
-    // Settling again (a redelivered outcome) changes nothing.
-    await ledgers[0].settle({ ...a, costUsd: 0.004, messages: 2 });
+    expect(await ledgers[0].held(projectId)).toBe(0);
     const rows = await ledgers[0].rows(projectId, '2026-03-10');
     expect(rows.map((r) => [r.scope, r.subject, r.period, r.spentUsd, r.reservedUsd])).toEqual([
       ['feature', 'checkout', '2026-03', 0.004, 0],
@@ -85,8 +86,8 @@ describe('usage ledger', () => {
       ok: false,
       refusal: { reason: 'daily_turn_limit_reached', limit: 1, used: 1 },
     });
-    expect(await ledgers[1].release(first.responseId, now)).toBe(true);
-    expect(await ledgers[1].release(first.responseId, now)).toBe(false);
+    expect(await ledgers[1].release(first.responseId)).toBe(true);
+    expect(await ledgers[1].release(first.responseId)).toBe(false);
     expect((await ledgers[0].admit(admission(projectId, { turnLimit: 1 }))).ok).toBe(true);
     const rows = await ledgers[0].rows(projectId, '2026-03-10');
     expect(rows.every((r) => r.spentUsd === 0 && r.reservedUsd === 0.01)).toBe(true);
@@ -95,11 +96,11 @@ describe('usage ledger', () => {
   it('reaches each threshold exactly once among concurrent turns', async () => {
     const projectId = newId('proj');
     const turns = Array.from({ length: 50 }, () => admission(projectId, { turnLimit: 20 }));
-    const admitted = await Promise.all(turns.map((t, i) => ledgers[i % 2].admit(t)));
+    const admitted = await Promise.all(turns.map((t, i) => ledgers[i % 10].admit(t)));
     expect(admitted.filter((r) => r.ok)).toHaveLength(20);
     const settled = turns.filter((_, i) => admitted[i].ok);
     const reached = (
-      await Promise.all(settled.map((t, i) => ledgers[i % 2].settle({ ...t, costUsd: 0.001, messages: 2, turnLimit: 20 })))
+      await Promise.all(settled.map((t, i) => ledgers[i % 10].settle({ ...t, costUsd: 0.001, messages: 2, turnLimit: 20 })))
     ).flat();
     expect(reached.map((r) => [r.thresholdPercent, r.agentTurnsCount, r.agentTurnsPerDay]).sort()).toEqual([
       [100, 20, 20],
@@ -111,7 +112,7 @@ describe('usage ledger', () => {
   it('meters a turn that was never admitted', async () => {
     const projectId = newId('proj');
     const t = admission(projectId);
-    await ledgers[0].settle({ ...t, costUsd: 0.02, messages: 1 });
+    await ledgers[0].settle({ ...t, costUsd: 0.02, messages: 1, turnLimit: 1_000_000_000 });
     expect(await ledgers[0].turns(projectId, '2026-03-10')).toEqual({ admitted: 1, counted: 1, messages: 1 });
     expect((await ledgers[0].rows(projectId, '2026-03-10')).find((r) => r.scope === 'project' && r.period === '2026-03')?.spentUsd).toBe(0.02);
   });
@@ -119,19 +120,37 @@ describe('usage ledger', () => {
   it('takes a burst bucket before anything else, and a refused burst reserves nothing', async () => {
     const projectId = newId('proj');
     const burst = { key: `user:${projectId}:user-1`, intervalMs: 5_000, periodMs: 10_000 };
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => ledgers[i % 2].admit(admission(projectId, { burst }))));
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => ledgers[i % 10].admit(admission(projectId, { burst }))));
     expect(results.filter((r) => r.ok)).toHaveLength(2);
     expect(results.find((r) => !r.ok)).toMatchObject({ ok: false, refusal: { reason: 'user_rate_limit_exceeded', retryAfterMs: 5_000 } });
     expect(await ledgers[0].turns(projectId, '2026-03-10')).toMatchObject({ admitted: 2 });
   });
 
+  it('settles before it admits when both arrive in one round', async () => {
+    const projectId = newId('proj');
+    const caps = { ...NO_CAPS, projectDay: 0.015 };
+    const ledger = new UsageLedger(db.pool);
+    const first = admission(projectId, { caps });
+    expect((await ledger.admit(first)).ok).toBe(true);
+    // A call in flight makes the next three wait and go together, whatever order they came in.
+    const busy = ledger.take(`key:${projectId}`, { limit: 5, periodMs: 1_000 }, now);
+    const [second, reached, taken] = await Promise.all([
+      ledger.admit(admission(projectId, { caps })),
+      ledger.settle({ ...first, costUsd: 0.002, messages: 1 }),
+      ledger.take(`key:${projectId}`, { limit: 5, periodMs: 1_000 }, now),
+    ]);
+    // 0.002 spent and 0.01 reserved fit in 0.015 only once the first turn gave back its reservation.
+    expect(second).toEqual({ ok: true, admitted: 2 });
+    expect(reached).toEqual([]);
+    expect([(await busy).remaining, taken.remaining]).toEqual([4, 3]);
+  });
+
   it('shares one rate limit between processes', async () => {
-    const limiters = [new RateLimiter(db.pool), new RateLimiter(other)];
     const bucket = { limit: 10, periodMs: 60_000 };
-    const states = await Promise.all(Array.from({ length: 30 }, (_, i) => limiters[i % 2].take('key:shared', bucket, now)));
+    const states = await Promise.all(Array.from({ length: 30 }, (_, i) => ledgers[i % 10].take('key:shared', bucket, now)));
     expect(states.filter((s) => s.allowed)).toHaveLength(10);
     expect(states.filter((s) => !s.allowed).every((s) => s.retryAfterSeconds === 6 && s.remaining === 0)).toBe(true);
-    expect((await limiters[0].take('key:shared', bucket, new Date(now.getTime() + 5_999))).allowed).toBe(false);
-    expect((await limiters[1].take('key:shared', bucket, new Date(now.getTime() + 6_000))).allowed).toBe(true);
+    expect((await ledgers[0].take('key:shared', bucket, new Date(now.getTime() + 5_999))).allowed).toBe(false);
+    expect((await ledgers[1].take('key:shared', bucket, new Date(now.getTime() + 6_000))).allowed).toBe(true);
   });
 });

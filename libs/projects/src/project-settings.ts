@@ -26,7 +26,7 @@ export const governanceSettingsSchema = z
       .strict()
       .prefault({}),
     /** The plan's daily limit on agent turns, in the project's time zone; null for none. */
-    agent_turns_per_day: z.number().int().min(1).nullable().default(10_000),
+    agent_turns_per_day: z.number().int().min(1).max(1_000_000_000).nullable().default(10_000),
     /** LLM spend caps in USD per day and per month; a cap left out does not apply. */
     budgets: z
       .object({ project: budgetCapSchema.optional(), user: budgetCapSchema.optional(), feature: budgetCapSchema.optional() })

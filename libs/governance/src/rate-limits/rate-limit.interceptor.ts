@@ -4,8 +4,8 @@ import { callerOf } from '@genaug/projects';
 import { governanceOf } from '../governance-settings';
 import { GOVERNANCE_OPTIONS, type GovernanceOptions } from '../governance.options';
 import { GovernedProjects } from '../governed-projects';
+import { UsageLedger } from '../turn-gate/usage-ledger';
 import { keyRateLimited, rateLimitHeaders } from './rate-limit-state';
-import { RateLimiter } from './rate-limiter';
 
 const MINUTE_MS = 60_000;
 
@@ -18,7 +18,7 @@ const MINUTE_MS = 60_000;
 export class RateLimitInterceptor implements NestInterceptor {
   constructor(
     @Inject(GOVERNANCE_OPTIONS) private readonly options: GovernanceOptions,
-    private readonly limiter: RateLimiter,
+    private readonly ledger: UsageLedger,
     private readonly projects: GovernedProjects,
   ) {}
 
@@ -34,7 +34,7 @@ export class RateLimitInterceptor implements NestInterceptor {
   private async take(projectId: string, keyId: string, reply: any): Promise<void> {
     const { requests_per_minute } = governanceOf(await this.projects.settings(projectId));
     const now = this.options.clock.now();
-    const state = await this.limiter.take(`key:${keyId}`, { limit: requests_per_minute, periodMs: MINUTE_MS }, now);
+    const state = await this.ledger.take(`key:${keyId}`, { limit: requests_per_minute, periodMs: MINUTE_MS }, now);
     for (const [name, value] of Object.entries(rateLimitHeaders(state))) reply.raw.setHeader(name, value);
     if (!state.allowed) throw keyRateLimited(state, now);
   }

@@ -136,7 +136,7 @@ export class TurnGate {
   async release(turn: Pick<GovernedTurn, 'responseId' | 'projectId'>): Promise<void> {
     if (!this.options.enabled) return;
     try {
-      await this.ledger.release(turn.responseId, this.options.clock.now());
+      await this.ledger.release(turn.responseId);
     } catch (err) {
       logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'reservation could not be released');
     }

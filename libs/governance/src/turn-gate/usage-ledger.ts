@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import { BatchedCalls } from '../batched-calls';
+import { bucketState, intervalOf, type Bucket, type BucketState } from '../rate-limits/rate-limit-state';
 
 /** Ledger caps in the order the admit function ranks them. */
 export interface BudgetCaps {
@@ -74,93 +76,144 @@ export interface LedgerRow {
 const usd = (n: number | null) => (n === null ? null : n.toFixed(10));
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
+interface Take {
+  key: string;
+  bucket: Bucket;
+}
+
+type LedgerCall =
+  | { kind: 'take'; take: Take; now: Date }
+  | { kind: 'settle'; settlement: Settlement; now: Date }
+  | { kind: 'admit'; admission: Admission; now: Date };
+
 /**
- * The usage ledger in PostgreSQL: each operation is one call to a SQL function that locks the
- * rows it touches, so limits hold across every process on the database (see 001-governance.sql).
+ * The usage ledger and the rate-limit buckets in PostgreSQL. Limits hold across every process
+ * on the database because each round locks the rows it touches (see the sql folder); the
+ * takes, settlements and admissions a process has at the same moment go in one round, so the
+ * rows every turn of a project shares are locked once for all of them, not once each.
  */
 export class UsageLedger {
+  private readonly rounds = new BatchedCalls<LedgerCall, unknown>((calls) => this.round(calls));
+
   constructor(private readonly pool: Pool) {}
 
-  async admit(a: Admission): Promise<AdmitResult> {
-    const c = a.caps;
-    const res = await this.pool.query(
-      'select * from genaug_admit_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)',
-      [
-        a.responseId,
-        a.projectId,
-        a.day,
-        a.month,
-        a.user,
-        a.feature,
-        usd(a.reserveUsd),
-        a.turnLimit,
-        [c.projectDay, c.projectMonth, c.userDay, c.userMonth, c.featureDay, c.featureMonth].map(usd),
-        a.burst?.key ?? null,
-        a.burst?.intervalMs ?? null,
-        a.burst?.periodMs ?? null,
-        a.now.getTime(),
-        a.now,
-      ],
-    );
-    const r = res.rows[0];
-    if (r.ok) return { ok: true, admitted: num(r.used) };
-    return {
-      ok: false,
-      refusal: {
-        reason: r.reason,
-        scope: r.scope,
-        subject: r.subject ?? '',
-        period: r.period,
-        limit: num(r.limit_value),
-        used: num(r.used),
-        reserved: num(r.reserved),
-        retryAfterMs: num(r.retry_after_ms),
-      },
-    };
+  /** One request from a rate-limit bucket (GCRA); time comes from the caller's clock. */
+  take(key: string, bucket: Bucket, now: Date): Promise<BucketState> {
+    return this.rounds.call({ kind: 'take', take: { key, bucket }, now }) as Promise<BucketState>;
   }
 
-  async settle(s: Settlement): Promise<ReachedThreshold[]> {
-    const res = await this.pool.query('select * from genaug_settle_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-      s.responseId,
-      s.projectId,
-      s.day,
-      s.month,
-      s.user,
-      s.feature,
-      usd(s.costUsd),
-      s.messages,
-      s.turnLimit,
-      s.now,
+  admit(a: Admission): Promise<AdmitResult> {
+    return this.rounds.call({ kind: 'admit', admission: a, now: a.now }) as Promise<AdmitResult>;
+  }
+
+  /**
+   * Thresholds of the daily turn limit this turn reached (each is reached by one turn only).
+   * Called once per turn: a turn's outcome is appended once, and settling follows that append.
+   */
+  settle(s: Settlement): Promise<ReachedThreshold[]> {
+    return this.rounds.call({ kind: 'settle', settlement: s, now: s.now }) as Promise<ReachedThreshold[]>;
+  }
+
+  private async round(calls: LedgerCall[]): Promise<unknown[]> {
+    const nowMs = Math.max(...calls.map((c) => c.now.getTime()));
+    const takes: { at: number; take: Take }[] = [];
+    const settles: { at: number; settlement: Settlement }[] = [];
+    const admits: { at: number; admission: Admission }[] = [];
+    calls.forEach((c, at) => {
+      if (c.kind === 'take') takes.push({ at, take: c.take });
+      else if (c.kind === 'settle') settles.push({ at, settlement: c.settlement });
+      else admits.push({ at, admission: c.admission });
+    });
+    const res = await this.pool.query('select * from genaug_ledger_round($1, $2, $3, $4, $5)', [
+      JSON.stringify(takes.map(({ take: t }) => ({ key: t.key, interval_ms: intervalOf(t.bucket), period_ms: t.bucket.periodMs }))),
+      JSON.stringify(
+        settles.map(({ settlement: s }) => ({
+          response_id: s.responseId,
+          project_id: s.projectId,
+          day: s.day,
+          month: s.month,
+          user: s.user,
+          feature: s.feature,
+          cost: usd(s.costUsd),
+          messages: s.messages,
+          turn_limit: s.turnLimit,
+        })),
+      ),
+      JSON.stringify(
+        admits.map(({ admission: a }) => ({
+          response_id: a.responseId,
+          project_id: a.projectId,
+          day: a.day,
+          month: a.month,
+          user: a.user,
+          feature: a.feature,
+          reserve: usd(a.reserveUsd),
+          turn_limit: a.turnLimit,
+          caps: [a.caps.projectDay, a.caps.projectMonth, a.caps.userDay, a.caps.userMonth, a.caps.featureDay, a.caps.featureMonth].map(usd),
+          burst_key: a.burst?.key ?? null,
+          burst_interval_ms: a.burst?.intervalMs ?? null,
+          burst_period_ms: a.burst?.periodMs ?? null,
+        })),
+      ),
+      nowMs,
+      new Date(nowMs),
     ]);
-    return res.rows.map((r) => ({
-      projectId: s.projectId,
-      day: r.day,
-      thresholdPercent: r.threshold_percent,
-      agentTurnsCount: r.agent_turns_count,
-      agentTurnsPerDay: r.agent_turns_per_day,
-      messagesCount: Number(r.messages_count),
-    }));
+    const out: unknown[] = new Array(calls.length);
+    for (const { at } of settles) out[at] = [];
+    for (const r of res.rows) {
+      if (r.kind === 'take') {
+        const { at, take } = takes[r.idx];
+        out[at] = bucketState(take.bucket, r.ok, Number(r.tat_ms), nowMs);
+      } else if (r.kind === 'settle') {
+        const { at, settlement } = settles[r.idx];
+        (out[at] as ReachedThreshold[]).push({
+          projectId: settlement.projectId,
+          day: r.day,
+          thresholdPercent: r.threshold_percent,
+          agentTurnsCount: r.agent_turns_count,
+          agentTurnsPerDay: r.agent_turns_per_day,
+          messagesCount: Number(r.messages_count),
+        });
+      } else {
+        out[admits[r.idx].at] = r.ok
+          ? { ok: true, admitted: num(r.used) }
+          : {
+              ok: false,
+              refusal: {
+                reason: r.reason,
+                scope: r.scope,
+                subject: r.subject ?? '',
+                period: r.period,
+                limit: num(r.limit_value),
+                used: num(r.used),
+                reserved: num(r.reserved),
+                retryAfterMs: num(r.retry_after_ms),
+              },
+            };
+      }
+    }
+    return out;
   }
 
   /** Gives back a reservation whose turn never ran; false when none was held. */
-  async release(responseId: string, now: Date): Promise<boolean> {
-    const res = await this.pool.query('select genaug_release_turn($1, $2) as released', [responseId, now]);
+  async release(responseId: string): Promise<boolean> {
+    const res = await this.pool.query('select genaug_release_turn($1) as released', [responseId]);
     return res.rows[0].released === true;
   }
 
-  /** Reservations still held since before `cutoff`: turns whose process died before settling. */
+  /** Reservations held since before `cutoff`: turns whose process died before settling. */
   async heldSince(cutoff: Date, limit = 100): Promise<string[]> {
-    const res = await this.pool.query(
-      `select response_id from genaug_turn_reservations where state = 'held' and created_at < $1 order by created_at limit $2`,
-      [cutoff, limit],
-    );
+    const res = await this.pool.query('select response_id from genaug_turn_reservations where created_at < $1 order by created_at limit $2', [
+      cutoff,
+      limit,
+    ]);
     return res.rows.map((r) => r.response_id);
   }
 
-  /** Drops settled and released reservations older than `cutoff` (their spend stays in the ledger). */
-  async forgetSettled(cutoff: Date): Promise<number> {
-    const res = await this.pool.query(`delete from genaug_turn_reservations where state <> 'held' and created_at < $1`, [cutoff]);
-    return res.rowCount ?? 0;
+  /** Turns of a project holding a reservation now. */
+  async held(projectId: string): Promise<number> {
+    const res = await this.pool.query('select count(*)::int as n from genaug_turn_reservations where project_id = $1', [projectId]);
+    return res.rows[0].n;
   }
 
   /** A project's ledger rows for a day and its month. */
@@ -175,11 +228,12 @@ export class UsageLedger {
 
   /** Agent turns of a project day: holding a slot (running or settled) and settled. */
   async turns(projectId: string, day: string): Promise<{ admitted: number; counted: number; messages: number }> {
-    const res = await this.pool.query('select admitted, counted, messages from genaug_turn_counts where project_id = $1 and day = $2', [
-      projectId,
-      day,
-    ]);
+    const res = await this.pool.query(
+      `select turns_admitted, turns_counted, messages from genaug_usage_ledger
+       where project_id = $1 and scope = 'project' and subject = '' and period = $2`,
+      [projectId, day],
+    );
     const r = res.rows[0];
-    return { admitted: num(r?.admitted), counted: num(r?.counted), messages: num(r?.messages) };
+    return { admitted: num(r?.turns_admitted), counted: num(r?.turns_counted), messages: num(r?.messages) };
   }
 }

@@ -1,0 +1,350 @@
+-- Every turn of a project queues on the project's ledger rows, so how long and how often they
+-- are locked is what limits throughput. Each process now hands the ledger its concurrent turns
+-- in batches: one call locks the rows of the whole batch once (in the one global order, through
+-- the primary key), decides each turn in order in memory, and writes every row once. The day's
+-- turn counts move onto the project's day row, one row less to lock, and reservations are kept
+-- only while their turn runs: settling deletes them, so that table stays as small as the number
+-- of turns in flight. (A turn is settled once because its outcome is appended once.)
+
+alter table genaug_usage_ledger
+  add column if not exists turns_admitted integer not null default 0,
+  add column if not exists turns_counted integer not null default 0,
+  add column if not exists messages bigint not null default 0;
+
+insert into genaug_usage_ledger as l (project_id, scope, subject, period, turns_admitted, turns_counted, messages)
+  select c.project_id, 'project', '', c.day, c.admitted, c.counted, c.messages from genaug_turn_counts c
+  on conflict (project_id, scope, subject, period) do update set
+    turns_admitted = excluded.turns_admitted, turns_counted = excluded.turns_counted, messages = excluded.messages;
+
+drop function if exists genaug_admit_turn(text, text, text, text, text, text, numeric, integer, numeric[], text, double precision,
+  double precision, double precision, timestamptz);
+drop function if exists genaug_settle_turn(text, text, text, text, text, text, numeric, integer, integer, timestamptz);
+drop function if exists genaug_release_turn(text, timestamptz);
+drop function if exists genaug_take_rate_limit(text, double precision, double precision, double precision);
+drop table genaug_turn_counts;
+
+delete from genaug_turn_reservations where state <> 'held';
+drop index if exists genaug_turn_reservations_held;
+drop index if exists genaug_turn_reservations_done;
+alter table genaug_turn_reservations drop column state, drop column cost_usd, drop column settled_at;
+create index if not exists genaug_turn_reservations_created on genaug_turn_reservations (created_at);
+-- Ledger rows are updated in place all day: room on their page keeps the updates cheap (HOT).
+alter table genaug_usage_ledger set (fillfactor = 50);
+
+-- Locks the ledger rows of the given turns ({project_id, day, month, user, feature}) in the one
+-- global order (by key), creating missing ones first (before any lock is held, so waiting on
+-- another's insert never closes a cycle), and returns them in that order. Joins go through the
+-- primary key only: nothing scans the whole table, and the lock order is the keys' order.
+create or replace function genaug_lock_ledger_rows(p_turns jsonb)
+returns setof genaug_usage_ledger
+language plpgsql as $$
+#variable_conflict use_column
+begin
+  perform set_config('enable_hashjoin', 'off', true);
+  perform set_config('enable_mergejoin', 'off', true);
+  insert into genaug_usage_ledger (project_id, scope, subject, period)
+    select distinct e->>'project_id', g.scope, g.subject, g.period
+    from jsonb_array_elements(p_turns) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g
+    on conflict do nothing;
+  return query select l.* from
+      (select distinct e->>'project_id' as p, g.scope as s, g.subject as j, g.period as d
+       from jsonb_array_elements(p_turns) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g) k
+    join genaug_usage_ledger l on l.project_id = k.p and l.scope = k.s and l.subject = k.j and l.period = k.d
+    order by l.project_id, l.scope, l.subject, l.period for update of l;
+end $$;
+
+-- One round of the ledger for a process: the rate-limit takes, settlements and admissions that
+-- arrived together, in that order, in one call. Rows are locked once, in one global order:
+-- rate-limit buckets by key, then the settled turns' reservations, then ledger rows by key.
+--
+-- Takes: {key, interval_ms, period_ms}: one request each from GCRA buckets, in order
+-- (`period_ms` worth may arrive at once, then one per `interval_ms`); a refused take takes nothing.
+-- Settlements: {response_id, project_id, day, month, user, feature, cost, messages, turn_limit}:
+-- the turn's reservation, if it still holds one, is returned and deleted, its cost spent and the
+-- turn counted; a turn without one (never admitted, or released) is metered where the element
+-- says. Each threshold of turn_limit is returned for the settlement that reached it, once per
+-- project day.
+-- Admissions: {response_id, project_id, day, month, user, feature, reserve, turn_limit, caps (6, in
+-- rank order: project day, project month, user day, user month, feature day, feature month; null
+-- for none), burst_key, burst_interval_ms, burst_period_ms}: the user's burst bucket, then the
+-- daily turn limit and every cap with the reservation; admitted, the turn reserves on every row
+-- and holds a turn slot. A refusal changes nothing but the burst bucket.
+create or replace function genaug_ledger_round(p_takes jsonb, p_settles jsonb, p_admits jsonb, p_now_ms double precision,
+  p_now timestamptz)
+returns table (kind text, idx integer, ok boolean, reason text, scope text, subject text, period text, limit_value numeric,
+               used numeric, reserved numeric, retry_after_ms double precision, tat_ms double precision, day text,
+               threshold_percent integer, agent_turns_count integer, agent_turns_per_day integer, messages_count bigint)
+language plpgsql as $$
+#variable_conflict use_column
+declare
+  a jsonb;
+  i integer;
+  k integer;
+  b_keys text[];
+  b_tats double precision[];
+  v_next double precision;
+  v_interval double precision;
+  v_period double precision;
+  v_held jsonb := '{}'::jsonb;
+  r jsonb;
+  v_settle jsonb := '[]'::jsonb;
+  l_key text[];
+  l_project text[];
+  l_scope text[];
+  l_subject text[];
+  l_period text[];
+  l_spent numeric[];
+  l_reserved numeric[];
+  l_admitted integer[];
+  l_counted integer[];
+  l_messages bigint[];
+  v_rows integer[];
+  v_day integer;
+  v_amount numeric;
+  v_cap numeric;
+  v_pct integer;
+  v_limit integer;
+  v_refused boolean;
+  v_candidates jsonb := '[]'::jsonb;
+  v_admitted jsonb := '[]'::jsonb;
+begin
+  perform set_config('synchronous_commit', 'off', true);
+  -- The statements below are the same every round: plan them once, not per call.
+  perform set_config('plan_cache_mode', 'force_generic_plan', true);
+
+  if jsonb_array_length(p_takes) = 1 and jsonb_array_length(p_settles) = 0 and jsonb_array_length(p_admits) = 0 then
+    -- A lone take: one upsert that takes from the bucket only if it has room.
+    a := p_takes -> 0;
+    insert into genaug_rate_limits as b (key, tat_ms) values (a->>'key', p_now_ms + (a->>'interval_ms')::double precision)
+    on conflict (key) do update set tat_ms = greatest(b.tat_ms, p_now_ms) + (a->>'interval_ms')::double precision
+      where greatest(b.tat_ms, p_now_ms) + (a->>'interval_ms')::double precision - p_now_ms <= (a->>'period_ms')::double precision + 0.001
+    returning b.tat_ms into v_next;
+    if found then
+      return query select 'take'::text, 0, true, null::text, null::text, null::text, null::text, null::numeric, null::numeric,
+        null::numeric, null::double precision, v_next, null::text, null::integer, null::integer, null::integer, null::bigint;
+    else
+      return query select 'take'::text, 0, false, null::text, null::text, null::text, null::text, null::numeric, null::numeric,
+        null::numeric, null::double precision, b.tat_ms, null::text, null::integer, null::integer, null::integer, null::bigint
+        from genaug_rate_limits b where b.key = a->>'key';
+    end if;
+    return;
+  end if;
+
+  -- Rate-limit buckets of the takes and of the admitted users' bursts.
+  select array_agg(d.k order by d.k) into b_keys from (
+    select e->>'key' as k from jsonb_array_elements(p_takes) e
+    union select e->>'burst_key' from jsonb_array_elements(p_admits) e where e->>'burst_key' is not null) d;
+  if array_length(b_keys, 1) = 1 then
+    -- One bucket: read it locked in the same statement that creates it if new.
+    insert into genaug_rate_limits as b (key, tat_ms) values (b_keys[1], p_now_ms)
+      on conflict (key) do update set tat_ms = b.tat_ms
+      returning array[b.tat_ms] into b_tats;
+  elsif b_keys is not null then
+    insert into genaug_rate_limits (key, tat_ms) select u.k, p_now_ms from unnest(b_keys) u(k) on conflict do nothing;
+    select array_agg(t.tat_ms order by t.key) into b_tats
+      from (select b.key, b.tat_ms from genaug_rate_limits b where b.key = any(b_keys) order by b.key for update) t;
+  end if;
+
+  for i in 0 .. jsonb_array_length(p_takes) - 1 loop
+    a := p_takes -> i;
+    k := array_position(b_keys, a->>'key');
+    v_next := greatest(b_tats[k], p_now_ms) + (a->>'interval_ms')::double precision;
+    if v_next - p_now_ms <= (a->>'period_ms')::double precision + 0.001 then
+      b_tats[k] := v_next;
+      return query select 'take'::text, i, true, null::text, null::text, null::text, null::text, null::numeric, null::numeric,
+        null::numeric, null::double precision, v_next, null::text, null::integer, null::integer, null::integer, null::bigint;
+    else
+      return query select 'take'::text, i, false, null::text, null::text, null::text, null::text, null::numeric, null::numeric,
+        null::numeric, null::double precision, b_tats[k], null::text, null::integer, null::integer, null::integer, null::bigint;
+    end if;
+  end loop;
+
+  -- Settled turns give back their reservations, which are deleted.
+  if jsonb_array_length(p_settles) > 0 then
+    with gone as (delete from genaug_turn_reservations t
+                  where t.response_id = any(array(select e->>'response_id' from jsonb_array_elements(p_settles) e)) returning t.*)
+    select coalesce(jsonb_object_agg(g.response_id, to_jsonb(g)), '{}'::jsonb) into v_held from gone g;
+    for i in 0 .. jsonb_array_length(p_settles) - 1 loop
+      a := p_settles -> i;
+      r := v_held -> (a->>'response_id');
+      v_settle := v_settle || jsonb_build_array(jsonb_build_object(
+        'i', i, 'project_id', coalesce(r->>'project_id', a->>'project_id'), 'day', coalesce(r->>'day', a->>'day'),
+        'month', coalesce(r->>'month', a->>'month'),
+        'user', case when r is null then a->>'user' else r->>'user_id' end,
+        'feature', case when r is null then a->>'feature' else r->>'feature' end,
+        'holds', r is not null, 'release', coalesce((r->>'reserved_usd')::numeric, 0),
+        'cost', (a->>'cost')::numeric, 'messages', (a->>'messages')::integer, 'turn_limit', a->'turn_limit'));
+      -- A turn settled twice in one round gives its reservation back once.
+      v_held := v_held - (a->>'response_id');
+    end loop;
+  end if;
+
+  -- The ledger rows of every settled and admitted turn, locked (as genaug_lock_ledger_rows does).
+  if jsonb_array_length(v_settle) + jsonb_array_length(p_admits) > 0 then
+    perform set_config('enable_hashjoin', 'off', true);
+    perform set_config('enable_mergejoin', 'off', true);
+    a := v_settle || p_admits;
+    insert into genaug_usage_ledger (project_id, scope, subject, period)
+      select distinct e->>'project_id', g.scope, g.subject, g.period
+      from jsonb_array_elements(a) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g
+      on conflict do nothing;
+    select array_agg(jsonb_build_array(l.project_id, l.scope, l.subject, l.period)::text), array_agg(l.project_id), array_agg(l.scope),
+           array_agg(l.subject), array_agg(l.period), array_agg(l.spent_usd), array_agg(l.reserved_usd), array_agg(l.turns_admitted),
+           array_agg(l.turns_counted), array_agg(l.messages)
+      into l_key, l_project, l_scope, l_subject, l_period, l_spent, l_reserved, l_admitted, l_counted, l_messages
+      from (select l.* from
+              (select distinct e->>'project_id' as p, g.scope as s, g.subject as j, g.period as d
+               from jsonb_array_elements(a) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g) k
+            join genaug_usage_ledger l on l.project_id = k.p and l.scope = k.s and l.subject = k.j and l.period = k.d
+            order by l.project_id, l.scope, l.subject, l.period for update of l) l;
+  end if;
+
+  for i in 0 .. jsonb_array_length(v_settle) - 1 loop
+    a := v_settle -> i;
+    v_rows := array[
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'project', '', a->>'day')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'project', '', a->>'month')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'user', a->>'user', a->>'day')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'user', a->>'user', a->>'month')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'feature', a->>'feature', a->>'day')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'feature', a->>'feature', a->>'month')::text)];
+    v_amount := (a->>'release')::numeric;
+    for k in 1 .. 6 loop
+      continue when v_rows[k] is null;
+      l_spent[v_rows[k]] := l_spent[v_rows[k]] + (a->>'cost')::numeric;
+      l_reserved[v_rows[k]] := l_reserved[v_rows[k]] - v_amount;
+    end loop;
+    v_day := v_rows[1];
+    if not (a->>'holds')::boolean then l_admitted[v_day] := l_admitted[v_day] + 1; end if;
+    l_counted[v_day] := l_counted[v_day] + 1;
+    l_messages[v_day] := l_messages[v_day] + (a->>'messages')::integer;
+    if jsonb_typeof(a->'turn_limit') = 'number' then
+      v_limit := (a->>'turn_limit')::integer;
+      foreach v_pct in array array[80, 100] loop
+        -- The turn that reaches a threshold is its candidate, or any later one if the limit changed
+        -- past it; the thresholds table keeps one per project day.
+        if l_counted[v_day] = ceil(v_pct::numeric * v_limit / 100) or (l_counted[v_day] > ceil(v_pct::numeric * v_limit / 100)
+            and not exists (select 1 from genaug_usage_thresholds t
+                            where t.project_id = a->>'project_id' and t.day = a->>'day' and t.threshold_percent = v_pct)) then
+          v_candidates := v_candidates || jsonb_build_array(jsonb_build_object('i', (a->>'i')::integer, 'project_id', a->>'project_id',
+            'day', a->>'day', 'pct', v_pct, 'count', l_counted[v_day], 'limit', v_limit, 'messages', l_messages[v_day]));
+        end if;
+      end loop;
+    end if;
+  end loop;
+
+  for i in 0 .. jsonb_array_length(p_admits) - 1 loop
+    a := p_admits -> i;
+    if a->>'burst_key' is not null then
+      k := array_position(b_keys, a->>'burst_key');
+      v_interval := (a->>'burst_interval_ms')::double precision;
+      v_period := (a->>'burst_period_ms')::double precision;
+      v_next := greatest(b_tats[k], p_now_ms) + v_interval;
+      if v_next - p_now_ms > v_period + 0.001 then
+        return query select 'admit'::text, i, false, 'user_rate_limit_exceeded'::text, 'user'::text, a->>'user', null::text,
+          null::numeric, null::numeric, null::numeric, b_tats[k] - v_period + v_interval - p_now_ms, null::double precision,
+          null::text, null::integer, null::integer, null::integer, null::bigint;
+        continue;
+      end if;
+      b_tats[k] := v_next;
+    end if;
+
+    v_rows := array[
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'project', '', a->>'day')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'project', '', a->>'month')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'user', a->>'user', a->>'day')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'user', a->>'user', a->>'month')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'feature', a->>'feature', a->>'day')::text),
+      array_position(l_key, jsonb_build_array(a->>'project_id', 'feature', a->>'feature', a->>'month')::text)];
+
+    if a->>'turn_limit' is not null and l_admitted[v_rows[1]] >= (a->>'turn_limit')::integer then
+      return query select 'admit'::text, i, false, 'daily_turn_limit_reached'::text, 'project'::text, ''::text, a->>'day',
+        (a->>'turn_limit')::numeric, l_admitted[v_rows[1]]::numeric, null::numeric, null::double precision, null::double precision,
+        null::text, null::integer, null::integer, null::integer, null::bigint;
+      continue;
+    end if;
+
+    v_amount := (a->>'reserve')::numeric;
+    v_refused := false;
+    for k in 1 .. 6 loop
+      continue when v_rows[k] is null;
+      v_cap := (a->'caps'->>(k - 1))::numeric;
+      if v_cap is not null and l_spent[v_rows[k]] + l_reserved[v_rows[k]] + v_amount > v_cap then
+        return query select 'admit'::text, i, false, l_scope[v_rows[k]] || '_budget_exceeded', l_scope[v_rows[k]], l_subject[v_rows[k]],
+          l_period[v_rows[k]], v_cap, l_spent[v_rows[k]], l_reserved[v_rows[k]], null::double precision, null::double precision,
+          null::text, null::integer, null::integer, null::integer, null::bigint;
+        v_refused := true;
+        exit;
+      end if;
+    end loop;
+    continue when v_refused;
+
+    for k in 1 .. 6 loop
+      continue when v_rows[k] is null;
+      l_reserved[v_rows[k]] := l_reserved[v_rows[k]] + v_amount;
+    end loop;
+    l_admitted[v_rows[1]] := l_admitted[v_rows[1]] + 1;
+    v_admitted := v_admitted || jsonb_build_array(a);
+    return query select 'admit'::text, i, true, null::text, null::text, null::text, null::text, null::numeric,
+      l_admitted[v_rows[1]]::numeric, null::numeric, null::double precision, null::double precision,
+      null::text, null::integer, null::integer, null::integer, null::bigint;
+  end loop;
+
+  -- Everything the round changed, written in one statement.
+  with buckets as (
+    update genaug_rate_limits b set tat_ms = u.tat from unnest(b_keys, b_tats) as u(key, tat)
+    where b.key = u.key and b.tat_ms <> u.tat
+  ), ledger as (
+    update genaug_usage_ledger l set spent_usd = u.spent, reserved_usd = u.reserved, turns_admitted = u.admitted,
+        turns_counted = u.counted, messages = u.messages
+      from unnest(l_project, l_scope, l_subject, l_period, l_spent, l_reserved, l_admitted, l_counted, l_messages)
+        as u(p, s, j, d, spent, reserved, admitted, counted, messages)
+      where l.project_id = u.p and l.scope = u.s and l.subject = u.j and l.period = u.d
+        and (l.spent_usd, l.reserved_usd, l.turns_admitted, l.turns_counted, l.messages)
+            is distinct from (u.spent, u.reserved, u.admitted, u.counted, u.messages)
+  )
+  insert into genaug_turn_reservations (response_id, project_id, day, month, user_id, feature, reserved_usd, created_at)
+    select e->>'response_id', e->>'project_id', e->>'day', e->>'month', e->>'user', e->>'feature', (e->>'reserve')::numeric, p_now
+    from jsonb_array_elements(v_admitted) e;
+
+  if jsonb_array_length(v_candidates) > 0 then
+    return query
+      with reached as (
+        insert into genaug_usage_thresholds (project_id, day, threshold_percent, agent_turns_count, agent_turns_per_day, messages_count, reached_at)
+          select distinct on (c->>'project_id', c->>'day', (c->>'pct')::integer)
+            c->>'project_id', c->>'day', (c->>'pct')::integer, (c->>'count')::integer, (c->>'limit')::integer, (c->>'messages')::bigint, p_now
+          from jsonb_array_elements(v_candidates) c
+          order by c->>'project_id', c->>'day', (c->>'pct')::integer, (c->>'count')::integer
+          on conflict do nothing
+          returning project_id, day, threshold_percent, agent_turns_count, agent_turns_per_day, messages_count)
+      select 'settle'::text, (c->>'i')::integer, true, null::text, null::text, null::text, null::text, null::numeric, null::numeric,
+        null::numeric, null::double precision, null::double precision, t.day, t.threshold_percent, t.agent_turns_count,
+        t.agent_turns_per_day, t.messages_count
+      from reached t join jsonb_array_elements(v_candidates) c
+        on c->>'project_id' = t.project_id and c->>'day' = t.day and (c->>'pct')::integer = t.threshold_percent
+          and (c->>'count')::integer = t.agent_turns_count;
+  end if;
+end $$;
+
+-- Gives a held reservation and its turn slot back (the turn never ran). False when there
+-- was nothing held.
+create or replace function genaug_release_turn(p_response_id text)
+returns boolean
+language plpgsql as $$
+#variable_conflict use_column
+declare
+  v_res genaug_turn_reservations%rowtype;
+begin
+  perform set_config('synchronous_commit', 'off', true);
+  delete from genaug_turn_reservations r where r.response_id = p_response_id returning * into v_res;
+  if not found then return false; end if;
+  with locked as (
+    select l.project_id, l.scope, l.subject, l.period from genaug_lock_ledger_rows(jsonb_build_array(jsonb_build_object(
+      'project_id', v_res.project_id, 'day', v_res.day, 'month', v_res.month, 'user', v_res.user_id, 'feature', v_res.feature))) l)
+  update genaug_usage_ledger l set
+      reserved_usd = l.reserved_usd - v_res.reserved_usd,
+      turns_admitted = l.turns_admitted - case when l.scope = 'project' and l.period = v_res.day then 1 else 0 end
+    from locked k
+    where l.project_id = k.project_id and l.scope = k.scope and l.subject = k.subject and l.period = k.period;
+  return true;
+end $$;
