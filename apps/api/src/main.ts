@@ -34,9 +34,14 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  // One shutdown path: stop taking requests, let consumers finish their batch, then stop the
+  // embedded PostgreSQL this process started.
+  let stopping = false;
   const stop = async () => {
-    await server.close();
-    await runtime.database.embedded?.stop();
+    if (stopping) return;
+    stopping = true;
+    await server.close().catch(() => undefined);
+    await runtime.database.embedded?.stop().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -29,7 +29,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     reply.header('X-Request-ID', contextOf(req).requestId);
   });
   app.useGlobalFilters(new AppErrorFilter());
-  app.enableShutdownHooks();
   await app.listen(options.port, options.host);
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
