@@ -77,7 +77,8 @@ export class AuditLogReader {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (f.stream) add('a.stream_id = ?', f.stream);
+    // The log's own index finds a stream's events.
+    if (f.stream) add('e.stream_id = ?', f.stream);
     if (f.type) add('a.type = ?', f.type);
     if (f.actor) add('a.actor = ?', f.actor);
     if (f.from) add('a.recorded_at >= ?', f.from);
@@ -99,7 +100,7 @@ export class AuditLogReader {
   async stream(projectId: string, streamId: string): Promise<AuditEntry[]> {
     const res = await this.pool.query(
       `select ${EVENT_COLUMNS} from genaug_audit_log a join genaug_events e on e.global_position = a.global_position
-       where a.project_id = $1 and a.stream_id = $2 order by e.stream_version`,
+       where a.project_id = $1 and e.stream_id = $2 order by e.stream_version`,
       [projectId, streamId],
     );
     return res.rows.map(auditEntry);

@@ -198,9 +198,14 @@ class TraceBatch {
         function_calls: Number(row.function_calls) + function_calls,
       });
     }
-    if (this.traces.size) {
-      await client.query(
-        `insert into genaug_traces (response_id, project_id, trace_id, request_id, user_id, anonymous_user, key_id,
+    if (!this.traces.size && !this.links.pos.length && !this.patches.size) return;
+    // One statement, so the batch holds its transaction open for as short a time as possible
+    // (an open writing transaction holds back what every consumer may read). Its parts all see
+    // the same snapshot: the update reaches only turns inserted by earlier batches, which is
+    // why patches of turns inserted here were folded into their rows above.
+    await client.query(
+      `with inserted as (
+         insert into genaug_traces (response_id, project_id, trace_id, request_id, user_id, anonymous_user, key_id,
            idempotency_key, feature, source, metadata, requested_model, status, started_at, stream, background,
            previous_response_id, conversation_id, user_agent, traceparent, attempts, model_calls, model_errors,
            function_calls, incomplete_reason, error, status_code, ended_at, provider, model, input_tokens, output_tokens,
@@ -216,43 +221,34 @@ class TraceBatch {
            previous_response_id text, conversation_id text, user_agent text, traceparent text, attempts int,
            model_calls int, model_errors int, function_calls int, incomplete_reason text, error jsonb, status_code int,
            ended_at timestamptz, provider text, model text, input_tokens bigint, output_tokens bigint,
-           cached_tokens bigint, reasoning_tokens bigint, cost_usd numeric)`,
-        [JSON.stringify([...this.traces.values()])],
-      );
-    }
-    if (this.links.pos.length) {
-      await client.query(`insert into genaug_trace_links (global_position, response_id) select * from unnest($1::bigint[], $2::text[])`, [
-        this.links.pos,
-        this.links.responseId,
-      ]);
-    }
-    if (this.patches.size) {
-      await client.query(
-        `update genaug_traces t set
-           status = coalesce(p.status, t.status),
-           incomplete_reason = coalesce(p.incomplete_reason, t.incomplete_reason),
-           error = coalesce(p.error, t.error),
-           status_code = coalesce(p.status_code, t.status_code),
-           ended_at = coalesce(p.ended_at, t.ended_at),
-           provider = coalesce(p.provider, t.provider),
-           model = coalesce(p.model, t.model),
-           input_tokens = coalesce(p.input_tokens, t.input_tokens),
-           output_tokens = coalesce(p.output_tokens, t.output_tokens),
-           cached_tokens = coalesce(p.cached_tokens, t.cached_tokens),
-           reasoning_tokens = coalesce(p.reasoning_tokens, t.reasoning_tokens),
-           cost_usd = coalesce(p.cost_usd, t.cost_usd),
-           attempts = greatest(t.attempts, coalesce(p.attempts, 0)),
-           model_calls = t.model_calls + p.model_calls,
-           model_errors = t.model_errors + p.model_errors,
-           function_calls = t.function_calls + p.function_calls
-         from json_to_recordset($1::json) as p(response_id text, status text, incomplete_reason text, error jsonb,
-           status_code int, ended_at timestamptz, provider text, model text, input_tokens bigint, output_tokens bigint,
-           cached_tokens bigint, reasoning_tokens bigint, cost_usd numeric, attempts int, model_calls int,
-           model_errors int, function_calls int)
-         where t.response_id = p.response_id`,
-        [JSON.stringify([...this.patches.values()])],
-      );
-    }
+           cached_tokens bigint, reasoning_tokens bigint, cost_usd numeric)
+       ), linked as (
+         insert into genaug_trace_links (global_position, response_id) select * from unnest($2::bigint[], $3::text[])
+       )
+       update genaug_traces t set
+         status = coalesce(p.status, t.status),
+         incomplete_reason = coalesce(p.incomplete_reason, t.incomplete_reason),
+         error = coalesce(p.error, t.error),
+         status_code = coalesce(p.status_code, t.status_code),
+         ended_at = coalesce(p.ended_at, t.ended_at),
+         provider = coalesce(p.provider, t.provider),
+         model = coalesce(p.model, t.model),
+         input_tokens = coalesce(p.input_tokens, t.input_tokens),
+         output_tokens = coalesce(p.output_tokens, t.output_tokens),
+         cached_tokens = coalesce(p.cached_tokens, t.cached_tokens),
+         reasoning_tokens = coalesce(p.reasoning_tokens, t.reasoning_tokens),
+         cost_usd = coalesce(p.cost_usd, t.cost_usd),
+         attempts = greatest(t.attempts, coalesce(p.attempts, 0)),
+         model_calls = t.model_calls + p.model_calls,
+         model_errors = t.model_errors + p.model_errors,
+         function_calls = t.function_calls + p.function_calls
+       from json_to_recordset($4::json) as p(response_id text, status text, incomplete_reason text, error jsonb,
+         status_code int, ended_at timestamptz, provider text, model text, input_tokens bigint, output_tokens bigint,
+         cached_tokens bigint, reasoning_tokens bigint, cost_usd numeric, attempts int, model_calls int,
+         model_errors int, function_calls int)
+       where t.response_id = p.response_id`,
+      [JSON.stringify([...this.traces.values()]), this.links.pos, this.links.responseId, JSON.stringify([...this.patches.values()])],
+    );
   }
 }
 
