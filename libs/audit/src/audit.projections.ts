@@ -1,8 +1,7 @@
 import type { Projection } from '@genaug/event-store';
 import { auditLogProjection } from './audit-log/audit-log.projection';
-import { toolCallAuditProjection } from './audit-log/tool-call-audit.projection';
 import { tracesProjection } from './traces/traces.projection';
 import { usageProjection } from './usage/usage.projection';
 
 /** Every read model of this slice: the module registers them, and the CLI lists and rebuilds them. */
-export const auditProjections: Projection[] = [tracesProjection, usageProjection, auditLogProjection, toolCallAuditProjection];
+export const auditProjections: Projection[] = [tracesProjection, usageProjection, auditLogProjection];

@@ -10,7 +10,7 @@ export * from './usage/usage-reader';
 export * from './usage/usage-csv';
 export * from './audit-log/audit-log.projection';
 export * from './audit-log/audit-log-reader';
-export * from './audit-log/tool-call-audit.projection';
+export * from './audit-log/tool-call-audit.rows';
 export * from './audit-log/tool-call-audit-reader';
 export * from './support-bundles/support-bundle';
 export * from './projection-status/projections.controller';

@@ -236,7 +236,7 @@ describe('traces, usage, audit, support bundles and metrics over HTTP', () => {
     const res = await admin('/projections', root);
     expect(res.status).toBe(200);
     const names = res.body.data.map((p: any) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['traces', 'usage', 'audit-log', 'tool-call-audit', 'turn-metrics']));
+    expect(names).toEqual(expect.arrayContaining(['traces', 'usage', 'audit-log', 'turn-metrics']));
     const traces = res.body.data.find((p: any) => p.name === 'traces');
     expect(traces).toMatchObject({ kind: 'projection', status: 'active', lag_events: 0 });
     expect(traces.checkpoint.position).toBeGreaterThan(0);

@@ -1,16 +1,18 @@
 import type { PoolClient } from 'pg';
 import type { Projection, StoredEvent } from '@genaug/event-store';
+import { toolCallAuditRows } from './tool-call-audit.rows';
 
 /**
  * The index of a project's event history: which events belong to which project, with the
  * fields auditors filter on that the log itself has no index for (type, actor, time; the log
  * already finds a stream's events). Event data is not copied: the reader takes it from the log
  * and redacts it there, so this table holds no personal data and a policy change needs no rebuild.
+ * The same pass fills the tool-call audit rows.
  */
 export const auditLogProjection: Projection = {
   name: 'audit-log',
   types: undefined,
-  tables: ['genaug_audit_log'],
+  tables: ['genaug_audit_log', ...toolCallAuditRows.tables],
   async setup(client: PoolClient) {
     await client.query(`
       create table if not exists genaug_audit_log (
@@ -23,6 +25,7 @@ export const auditLogProjection: Projection = {
       create index if not exists genaug_audit_log_project on genaug_audit_log (project_id, global_position);
       create index if not exists genaug_audit_log_type on genaug_audit_log (project_id, type, global_position);
       create index if not exists genaug_audit_log_actor on genaug_audit_log (project_id, actor, global_position);`);
+    await toolCallAuditRows.setup(client);
   },
   async apply(events: StoredEvent[], client: PoolClient) {
     // Copied inside the database from the log rows just read: one statement per batch, and
@@ -35,5 +38,6 @@ export const auditLogProjection: Projection = {
        where owner is not null`,
       [events.map((e) => e.globalPosition)],
     );
+    await toolCallAuditRows.apply(events, client);
   },
 };

@@ -9,11 +9,10 @@ import { inputSummary } from './input-summary';
  * `tool_call_id` updates that call's row with whichever of these fields it carries —
  * `tool_id`, `risk_level`, `approval` (or, on approval events, `status`), `approval_id`,
  * `outcome`, `error`, `response_id`, and the input as `input_sealed` (kept sealed, summarised at
- * read time) or `input` (stored only as a redacted summary).
+ * read time) or `input` (stored only as a redacted summary). Part of the audit log projection,
+ * which reads every event anyway.
  */
-export const toolCallAuditProjection: Projection = {
-  name: 'tool-call-audit',
-  types: undefined,
+export const toolCallAuditRows: Pick<Projection, 'tables' | 'setup' | 'apply'> = {
   tables: ['genaug_tool_call_audit'],
   async setup(client: PoolClient) {
     await client.query(`
