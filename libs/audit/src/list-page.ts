@@ -25,3 +25,25 @@ export const instantSchema = z
   .string()
   .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date or timestamp')
   .transform((s) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s));
+
+/** A WHERE clause built from optional filters, with numbered parameters. */
+export class Conditions {
+  readonly params: unknown[] = [];
+  private readonly parts: string[] = [];
+
+  /** Adds a condition whose `?` is bound to `value`. */
+  add(sql: string, value: unknown): this {
+    this.parts.push(sql.replace('?', this.param(value)));
+    return this;
+  }
+
+  /** A parameter used outside the clause (a limit), as its placeholder. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  get sql(): string {
+    return this.parts.join(' and ');
+  }
+}

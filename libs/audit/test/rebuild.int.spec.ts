@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EventStore, registerEvents, Sealer, SubscriptionHost } from '@genaug/event-store';
 import { newId } from '@genaug/kernel';
 import { auditProjections } from '../src/audit.projections';
+import { ToolCallAuditReader } from '../src/audit-log/tool-call-audit-reader';
 import { waitUntil } from '../../event-store/test/support/read-model';
 import { createTestDatabase, testMasterKey, type TestDatabase } from '../../../test/support/test-database';
 import { appendTurn } from './support/turn-log';
@@ -23,17 +24,18 @@ async function snapshot(db: TestDatabase, tables: string[]): Promise<Record<stri
 describe('rebuilding the audit read models', () => {
   let db: TestDatabase;
   let host: SubscriptionHost;
+  let sealer: Sealer;
+  const projects = [newId('proj'), newId('proj')];
 
   beforeAll(async () => {
     db = await createTestDatabase('audit_rebuild');
     const store = new EventStore(db.pool);
-    const sealer = new Sealer(db.pool, testMasterKey);
+    sealer = new Sealer(db.pool, testMasterKey);
     // Live: odd-sized batches while events arrive. Rebuild: the host's large batches.
     host = new SubscriptionHost(db.pool, null, { batchSize: 7, pollMs: 5 });
     for (const p of auditProjections) host.addProjection(p);
     await host.setup();
     host.start();
-    const projects = [newId('proj'), newId('proj')];
     for (let i = 0; i < 60; i++) {
       const projectId = projects[i % 2];
       const turn = await appendTurn(store, sealer, {
@@ -72,8 +74,23 @@ describe('rebuilding the audit read models', () => {
     expect(await snapshot(db, projection.tables)).toEqual(live);
   });
 
-  it('fills tool-call audit rows from tool-call and approval events, input redacted', async () => {
-    const rows = (await db.pool.query(`select * from genaug_tool_call_audit where tool_call_id = 'tc_0'`)).rows;
-    expect(rows[0]).toMatchObject({ tool_id: 'email_send', risk_level: 'high', approval: 'approved', approval_id: 'appr_0', outcome: 'succeeded', input_summary: '{"to":"[email]"}' });
+  it('fills tool-call audit rows from tool-call and approval events, input redacted, newest first', async () => {
+    const reader = new ToolCallAuditReader(db.pool, sealer);
+    const first = await reader.list(projects[0], { limit: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(first.data[0]).toMatchObject({
+      object: 'audit.tool_call',
+      tool_id: 'email_send',
+      risk_level: 'high',
+      approval: 'approved',
+      outcome: 'succeeded',
+      input_summary: '{"to":"[email]"}',
+    });
+    const rest = await reader.list(projects[0], { limit: 50, after: first.next_cursor! });
+    const ids = [...first.data, ...rest.data].map((r) => r.tool_call_id);
+    // Tool calls every sixth turn, and the even turns belong to the first project.
+    expect(ids).toEqual(['tc_54', 'tc_48', 'tc_42', 'tc_36', 'tc_30', 'tc_24', 'tc_18', 'tc_12', 'tc_6', 'tc_0']);
+    expect((await reader.list(projects[0], { limit: 50, tool_id: 'other' })).data).toEqual([]);
+    expect((await reader.list(projects[1], { limit: 50 })).data).toEqual([]);
   });
 });

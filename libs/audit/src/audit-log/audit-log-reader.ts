@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL, verifyChain, type ChainVerification } from '@genaug/event-store';
 import { badRequest } from '@genaug/kernel';
-import { listPage, type ListPage } from '../list-page';
+import { Conditions, listPage, type ListPage } from '../list-page';
 import { redactValue } from '../redaction/redaction-policy';
 
 /** One event of a project's history as an auditor sees it: envelope in full, data redacted. */
@@ -71,27 +71,21 @@ export class AuditLogReader {
 
   /** In log order; the cursor is the position of the last entry of the previous page. */
   async list(projectId: string, f: AuditFilters): Promise<ListPage<AuditEntry>> {
-    const params: unknown[] = [projectId];
-    const where = ['a.project_id = $1'];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
+    const where = new Conditions().add('a.project_id = ?', projectId);
     // The log's own index finds a stream's events.
-    if (f.stream) add('e.stream_id = ?', f.stream);
-    if (f.type) add('a.type = ?', f.type);
-    if (f.actor) add('a.actor = ?', f.actor);
-    if (f.from) add('a.recorded_at >= ?', f.from);
-    if (f.to) add('a.recorded_at < ?', f.to);
+    if (f.stream) where.add('e.stream_id = ?', f.stream);
+    if (f.type) where.add('a.type = ?', f.type);
+    if (f.actor) where.add('a.actor = ?', f.actor);
+    if (f.from) where.add('a.recorded_at >= ?', f.from);
+    if (f.to) where.add('a.recorded_at < ?', f.to);
     if (f.after) {
       if (!/^\d{1,18}$/.test(f.after)) throw badRequest('after', 'Unknown cursor: pass the next_cursor of a previous page', 'invalid_cursor');
-      add('a.global_position > ?', f.after);
+      where.add('a.global_position > ?', f.after);
     }
-    params.push(f.limit + 1);
     const res = await this.pool.query(
       `select ${EVENT_COLUMNS} from genaug_audit_log a join genaug_events e on e.global_position = a.global_position
-       where ${where.join(' and ')} order by a.global_position limit $${params.length}`,
-      params,
+       where ${where.sql} order by a.global_position limit ${where.param(f.limit + 1)}`,
+      where.params,
     );
     return listPage(res.rows, f.limit, auditEntry, (r) => String(r.global_position));
   }

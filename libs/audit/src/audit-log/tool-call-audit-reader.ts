@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL, Sealer } from '@genaug/event-store';
 import { badRequest } from '@genaug/kernel';
-import { listPage, type ListPage } from '../list-page';
+import { Conditions, listPage, type ListPage } from '../list-page';
 import { inputSummary } from './input-summary';
 
 export interface ToolCallAuditRow {
@@ -38,24 +38,18 @@ export class ToolCallAuditReader {
   ) {}
 
   async list(projectId: string, f: ToolCallFilters): Promise<ListPage<ToolCallAuditRow>> {
-    const params: unknown[] = [projectId];
-    const where = ['project_id = $1'];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (f.tool_id) add('tool_id = ?', f.tool_id);
-    if (f.outcome) add('outcome = ?', f.outcome);
-    if (f.approval) add('approval = ?', f.approval);
+    const where = new Conditions().add('project_id = ?', projectId);
+    if (f.tool_id) where.add('tool_id = ?', f.tool_id);
+    if (f.outcome) where.add('outcome = ?', f.outcome);
+    if (f.approval) where.add('approval = ?', f.approval);
     if (f.after) {
       const known = await this.pool.query('select 1 from genaug_tool_call_audit where project_id = $1 and tool_call_id = $2', [projectId, f.after]);
       if (!known.rowCount) throw badRequest('after', 'Unknown cursor: pass the next_cursor of a previous page', 'invalid_cursor');
-      add('(requested_at, tool_call_id) < (select c.requested_at, c.tool_call_id from genaug_tool_call_audit c where c.tool_call_id = ?)', f.after);
+      where.add('(requested_at, tool_call_id) < (select c.requested_at, c.tool_call_id from genaug_tool_call_audit c where c.tool_call_id = ?)', f.after);
     }
-    params.push(f.limit + 1);
     const res = await this.pool.query(
-      `select * from genaug_tool_call_audit where ${where.join(' and ')} order by requested_at desc, tool_call_id desc limit $${params.length}`,
-      params,
+      `select * from genaug_tool_call_audit where ${where.sql} order by requested_at desc, tool_call_id desc limit ${where.param(f.limit + 1)}`,
+      where.params,
     );
     const page = listPage(res.rows, f.limit, (r) => r, (r) => r.tool_call_id);
     return { ...page, data: await Promise.all(page.data.map((r) => this.view(r))) };

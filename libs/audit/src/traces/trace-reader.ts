@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { ERASED, PG_POOL, Sealer, toStoredEvent, type StoredEvent } from '@genaug/event-store';
 import { badRequest } from '@genaug/kernel';
-import { listPage, type ListPage } from '../list-page';
+import { Conditions, listPage, type ListPage } from '../list-page';
 import { inTimeOrder, spanOf, type SpanDraft } from './trace-spans';
 import { inputText, outputText, traceSummary, type TraceDetail, type TraceSpan, type TraceSummary } from './trace-views';
 import { turnStreamPrefix } from './traces.projection';
@@ -28,28 +28,22 @@ export class TraceReader {
 
   /** Newest first; the cursor is the last response id of the previous page. */
   async list(projectId: string, f: TraceFilters): Promise<ListPage<TraceSummary>> {
-    const params: unknown[] = [projectId];
-    const where = ['project_id = $1'];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (f.user) add('user_id = ?', f.user);
-    if (f.feature) add('feature = ?', f.feature);
-    if (f.source) add('source = ?', f.source);
-    if (f.status) add('status = ?', f.status);
-    if (f.from) add('started_at >= ?', f.from);
-    if (f.to) add('started_at < ?', f.to);
+    const where = new Conditions().add('project_id = ?', projectId);
+    if (f.user) where.add('user_id = ?', f.user);
+    if (f.feature) where.add('feature = ?', f.feature);
+    if (f.source) where.add('source = ?', f.source);
+    if (f.status) where.add('status = ?', f.status);
+    if (f.from) where.add('started_at >= ?', f.from);
+    if (f.to) where.add('started_at < ?', f.to);
     if (f.after) {
       const known = await this.pool.query('select 1 from genaug_traces where project_id = $1 and response_id = $2', [projectId, f.after]);
       if (!known.rowCount) throw badRequest('after', 'Unknown cursor: pass the next_cursor of a previous page', 'invalid_cursor');
       // Compared in SQL: timestamps keep their microseconds there.
-      add('(started_at, response_id) < (select c.started_at, c.response_id from genaug_traces c where c.response_id = ?)', f.after);
+      where.add('(started_at, response_id) < (select c.started_at, c.response_id from genaug_traces c where c.response_id = ?)', f.after);
     }
-    params.push(f.limit + 1);
     const res = await this.pool.query(
-      `select * from genaug_traces where ${where.join(' and ')} order by started_at desc, response_id desc limit $${params.length}`,
-      params,
+      `select * from genaug_traces where ${where.sql} order by started_at desc, response_id desc limit ${where.param(f.limit + 1)}`,
+      where.params,
     );
     return listPage(res.rows, f.limit, traceSummary, (r) => r.response_id);
   }
