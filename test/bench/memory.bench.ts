@@ -15,6 +15,7 @@ import {
   createMemoryProjection,
   memorySubject,
   MEMORY_TABLE,
+  MEMORY_WORDS_TABLE,
   MemorySearch,
   StoreMemory,
   StoreMemoryHandler,
@@ -130,7 +131,7 @@ async function loadBackground(databaseUrl: string, projectId: string): Promise<{
   const client: PoolClient = await pool.connect();
   try {
     // Indexes are built once after the load, as a rebuild would; the projection's setup makes them.
-    await client.query(`drop index if exists genaug_memories_search, genaug_memories_trigram, genaug_memories_user`);
+    await client.query(`drop index if exists genaug_memories_trigram, genaug_memories_user, genaug_memory_words_lookup`);
     for (let start = 0; start < SETTINGS.facts; start += SETTINGS.loadBatch) {
       const events: StoredEvent[] = [];
       for (let i = start; i < Math.min(SETTINGS.facts, start + SETTINGS.loadBatch); i++) {
@@ -159,7 +160,7 @@ async function loadBackground(databaseUrl: string, projectId: string): Promise<{
     await client.query(`set maintenance_work_mem = '1GB'`);
     await projection.setup(client);
     // As autovacuum would soon after such a load: statistics, and a visibility map for the planner.
-    await client.query(`vacuum analyze ${MEMORY_TABLE}`);
+    await client.query(`vacuum analyze ${MEMORY_TABLE}, ${MEMORY_WORDS_TABLE}`);
     const indexSeconds = (performance.now() - loaded) / 1000;
     console.log(`${indexSeconds.toFixed(1)} s`);
     return { seconds: (performance.now() - t0) / 1000, indexSeconds };

@@ -7,9 +7,11 @@ import { registerEvents } from '@genaug/event-store';
 // key while erasing the user destroys it and the user's own key (turn content).
 
 const sealed = z.string().startsWith('sealed:v1:');
+/** `mem_` and a UUIDv7's 32 hex digits (see newId). */
+const memoryId = z.string().regex(/^mem_[0-9a-f]{32}$/);
 
 const memoryStored = z.object({
-  memory_id: z.string(),
+  memory_id: memoryId,
   user_id: z.string(),
   fact_sealed: sealed,
   fact_type: z.string(),
@@ -20,7 +22,7 @@ const memoryStored = z.object({
   stored_at: z.string(),
 });
 
-const memoryDeleted = z.object({ memory_id: z.string(), user_id: z.string(), deleted_at: z.string() });
+const memoryDeleted = z.object({ memory_id: memoryId, user_id: z.string(), deleted_at: z.string() });
 
 /** Every memory of the user is gone: the memory key was destroyed in the same transaction. */
 const memoryPurged = z.object({ user_id: z.string(), purged_at: z.string() });
@@ -30,7 +32,7 @@ const memoryPurged = z.object({ user_id: z.string(), purged_at: z.string() });
  * memory the key produced. The request fingerprint is sealed with the fact, so it is gone
  * with it after a purge (and the key can then be used again).
  */
-const memoryKeyClaimed = z.object({ memory_id: z.string(), user_id: z.string(), request_hash_sealed: sealed });
+const memoryKeyClaimed = z.object({ memory_id: memoryId, user_id: z.string(), request_hash_sealed: sealed });
 
 /**
  * Everything personal about an app user was erased by destroying their data keys. Records who

@@ -38,7 +38,7 @@ describe('memory purge, user erasure and idempotent stores', () => {
       const hit = await t.db.pool.query(`select 1 from "${table_name}" r where r::text ilike $1 limit 1`, [`%${needle}%`]);
       if (hit.rowCount) found.push(table_name);
     }
-    return found;
+    return found.sort();
   }
 
   /** Every sealed fact of a user's memory stream, unsealed with the keys as they are now. */
@@ -61,7 +61,9 @@ describe('memory purge, user erasure and idempotent stores', () => {
     await store(a, { user_id: 'staying', fact: 'Likes zebrafinch birds too' });
     await store(a, { user_id: 'staying', fact: 'Lives in Coimbra' });
     await store(b, { user_id: 'leaving', fact: 'Same user id, other app: zebrafinch keeper' });
+    // The fact in the memory table, its words ('secret' is only in these facts) in the words index.
     expect(await tablesContaining('Zebrafinch secret')).toEqual(['genaug_memories']);
+    expect(await tablesContaining('secret')).toEqual(['genaug_memories', 'genaug_memory_words']);
 
     const total = await rowCount();
     const staying = await rowCount(a.projectId, 'staying');
@@ -80,7 +82,7 @@ describe('memory purge, user erasure and idempotent stores', () => {
     expect((await http(`${t.url}/v1/memory/profile?user_id=leaving`, { headers: as(a) })).body.total).toBe(0);
 
     // The text is gone from every table, and the history's sealed copies no longer open.
-    expect(await tablesContaining('Zebrafinch secret')).toEqual([]);
+    expect(await tablesContaining('secret')).toEqual([]);
     expect(await factsInHistory(a.projectId, 'leaving')).toEqual([ERASED, ERASED, ERASED]);
     expect(await factsInHistory(a.projectId, 'staying')).toEqual(['Likes zebrafinch birds too', 'Lives in Coimbra']);
     expect(await factsInHistory(b.projectId, 'leaving')).toEqual(['Same user id, other app: zebrafinch keeper']);
@@ -98,6 +100,7 @@ describe('memory purge, user erasure and idempotent stores', () => {
 
   it('erases a user through the admin API: memory and sealed turn text unreadable, UserErased records who and when', async () => {
     await store(a, { user_id: 'erased-user', fact: 'Kingfisher password hint' });
+    expect(await tablesContaining('password')).toEqual(['genaug_memories', 'genaug_memory_words']);
     await store(a, { user_id: 'kept-user', fact: 'Kingfisher watcher' });
     // Turn content is sealed for the user's own subject; erasure destroys that key too.
     const sealer = new Sealer(t.db.pool, testMasterKey);
@@ -117,7 +120,7 @@ describe('memory purge, user erasure and idempotent stores', () => {
     expect(await reader.unseal(turnText)).toBe(ERASED);
     expect(await reader.unseal(otherUserText)).toBe('another input');
     expect(await factsInHistory(a.projectId, 'erased-user')).toEqual([ERASED]);
-    expect(await tablesContaining('Kingfisher password')).toEqual([]);
+    expect(await tablesContaining('password')).toEqual([]);
     expect(await rowCount(a.projectId, 'erased-user')).toBe(0);
     expect(await rowCount(a.projectId, 'kept-user')).toBe(1);
 

@@ -4,11 +4,18 @@ import type { MemoryDeletedData, MemoryPurgedData, MemoryStoredData, UserErasedD
 
 export const MEMORY_PROJECTION = 'memory';
 export const MEMORY_TABLE = 'genaug_memories';
+export const MEMORY_WORDS_TABLE = 'genaug_memory_words';
+
 /**
- * One key for a user's memory in a project, leading the text indexes: a single GIN key finds
+ * One key for a user's memory in a project, leading the trigram index: a single GIN key finds
  * the user's entries faster than a project key and a user key intersected (project ids hold no '/').
  */
 export const memoryOwner = (project: string, user: string) => `(${project} || '/' || ${user})`;
+/** The same key hashed, for the words index, where it is repeated on every word of every fact. */
+export const memoryOwnerHash = (project: string, user: string) => `hashtextextended(${memoryOwner(project, user)}, 0)`;
+// Memory ids are `mem_` and 32 hex digits (a UUIDv7): the words index keeps the 16-byte uuid.
+export const memoryUuid = (memoryId: string) => `substr(${memoryId}, 5)::uuid`;
+export const memoryIdOf = (uuid: string) => `('mem_' || replace(${uuid}::text, '-', ''))`;
 
 interface MemoryRow {
   memoryId: string;
@@ -31,15 +38,17 @@ type Step =
   | { kind: 'forget'; projects: string[]; users: string[] };
 
 /**
- * The searchable memory of every user: the fact in plain text with its full-text vector and
- * trigram index. Holding plain text is allowed only because purge and erase remove the rows
- * here, and a fact whose key is already destroyed is never written.
+ * The searchable memory of every user: the fact in plain text with a trigram index, and its
+ * English full-text words (lexemes) in an index of their own, ordered by user and word, that
+ * holds what ranking needs, so a query's candidates are ranked without reading their rows.
+ * Holding plain text (and words) is allowed only because purge and erase remove the rows here,
+ * and a fact whose key is already destroyed is never written.
  */
 export function createMemoryProjection(sealer: Sealer): Projection {
   return {
     name: MEMORY_PROJECTION,
     types: ['MemoryStored', 'MemoryDeleted', 'MemoryPurged', 'UserErased'],
-    tables: [MEMORY_TABLE],
+    tables: [MEMORY_TABLE, MEMORY_WORDS_TABLE],
     async setup(client: PoolClient) {
       await client.query(`
         create table if not exists ${MEMORY_TABLE} (
@@ -51,13 +60,21 @@ export function createMemoryProjection(sealer: Sealer): Projection {
           importance  double precision not null,
           source      text,
           metadata    jsonb,
-          created_at  timestamptz not null,
-          -- English stemming, so a question finds a fact worded differently (seat / seats).
-          search      tsvector generated always as (to_tsvector('english', fact)) stored
+          created_at  timestamptz not null
         );
         create index if not exists genaug_memories_user on ${MEMORY_TABLE} (project_id, user_id, memory_id);
-        create index if not exists genaug_memories_search on ${MEMORY_TABLE} using gin (${memoryOwner('project_id', 'user_id')}, search);
-        create index if not exists genaug_memories_trigram on ${MEMORY_TABLE} using gin (${memoryOwner('project_id', 'user_id')}, fact gin_trgm_ops);`);
+        create index if not exists genaug_memories_trigram on ${MEMORY_TABLE} using gin (${memoryOwner('project_id', 'user_id')}, fact gin_trgm_ops);
+        create table if not exists ${MEMORY_WORDS_TABLE} (
+          owner       bigint not null,
+          -- English stemming, so a question finds a fact worded differently (seat / seats).
+          word        text not null,
+          memory      uuid not null,
+          importance  double precision not null,
+          created_at  timestamptz not null,
+          fact_type   text not null
+        );
+        create index if not exists genaug_memory_words_lookup on ${MEMORY_WORDS_TABLE} (owner, word)
+          include (memory, importance, created_at, fact_type);`);
     },
     async apply(events: StoredEvent[], client: PoolClient) {
       const steps: Step[] = [];
@@ -115,12 +132,17 @@ async function run(step: Step, client: PoolClient): Promise<void> {
     // The key check closes the race where this process still had a key cached when another
     // process destroyed it: the erasure is committed before any later event is visible here.
     await client.query(
-      `insert into ${MEMORY_TABLE} (memory_id, project_id, user_id, fact, fact_type, importance, source, metadata, created_at)
-       select u.memory_id, u.project_id, u.user_id, u.fact, u.fact_type, u.importance, u.source, u.metadata::jsonb, u.created_at
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::timestamptz[], $10::uuid[])
-         as u(memory_id, project_id, user_id, fact, fact_type, importance, source, metadata, created_at, key_id)
-       where not exists (select 1 from genaug_erased_keys k where k.key_id = u.key_id)
-       on conflict (memory_id) do nothing`,
+      `with stored as (
+         insert into ${MEMORY_TABLE} (memory_id, project_id, user_id, fact, fact_type, importance, source, metadata, created_at)
+         select u.memory_id, u.project_id, u.user_id, u.fact, u.fact_type, u.importance, u.source, u.metadata::jsonb, u.created_at
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::timestamptz[], $10::uuid[])
+           as u(memory_id, project_id, user_id, fact, fact_type, importance, source, metadata, created_at, key_id)
+         where not exists (select 1 from genaug_erased_keys k where k.key_id = u.key_id)
+         on conflict (memory_id) do nothing
+         returning memory_id, project_id, user_id, fact, fact_type, importance, created_at)
+       insert into ${MEMORY_WORDS_TABLE} (owner, word, memory, importance, created_at, fact_type)
+       select ${memoryOwnerHash('s.project_id', 's.user_id')}, w.word, ${memoryUuid('s.memory_id')}, s.importance, s.created_at, s.fact_type
+       from stored s, unnest(tsvector_to_array(to_tsvector('english', s.fact))) as w(word)`,
       [
         r.map((x) => x.memoryId),
         r.map((x) => x.projectId),
@@ -135,11 +157,17 @@ async function run(step: Step, client: PoolClient): Promise<void> {
       ],
     );
   } else if (step.kind === 'delete') {
-    await client.query(`delete from ${MEMORY_TABLE} where memory_id = any($1::text[])`, [step.ids]);
+    await client.query(
+      `with gone as (delete from ${MEMORY_TABLE} where memory_id = any($1::text[]) returning memory_id, project_id, user_id)
+       delete from ${MEMORY_WORDS_TABLE} w using gone g
+       where w.owner = ${memoryOwnerHash('g.project_id', 'g.user_id')} and w.memory = ${memoryUuid('g.memory_id')}`,
+      [step.ids],
+    );
   } else {
     await client.query(
-      `delete from ${MEMORY_TABLE} m using unnest($1::text[], $2::text[]) as f(project_id, user_id)
-       where m.project_id = f.project_id and m.user_id = f.user_id`,
+      `with forgotten as (select * from unnest($1::text[], $2::text[]) as f(project_id, user_id)),
+       gone as (delete from ${MEMORY_TABLE} m using forgotten f where m.project_id = f.project_id and m.user_id = f.user_id)
+       delete from ${MEMORY_WORDS_TABLE} w using forgotten f where w.owner = ${memoryOwnerHash('f.project_id', 'f.user_id')}`,
       [step.projects, step.users],
     );
   }

@@ -2,14 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@genaug/event-store';
 import { toMemoryView, type MemoryView } from '../memory-view';
-import { MEMORY_TABLE, memoryOwner } from '../projections/memories.projection';
+import { MEMORY_TABLE, MEMORY_WORDS_TABLE, memoryIdOf, memoryOwner, memoryOwnerHash } from '../projections/memories.projection';
 
 /** How the lexical score is blended; returned with every search so a score can be explained. */
 export const LEXICAL_WEIGHTS = { text: 0.6, importance: 0.25, recency: 0.15 } as const;
 /** A memory's recency halves every this many days. */
 export const RECENCY_HALF_LIFE_DAYS = 30;
-// Word matches are ranked first without trigram similarity (costly per row), then this many
-// candidates per result are re-ranked with it.
+// Word matches are ranked first from the words index, then this many candidates per result
+// are read and re-ranked with trigram similarity (costly per row).
 const RERANK_PER_RESULT = 3;
 // Trigram search is for short, typed queries (typos, word parts). A long turn input would
 // fetch hundreds of trigram posting lists for little gain, so it is matched by words only.
@@ -33,19 +33,13 @@ export interface ScoredMemory extends MemoryView {
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
-/** The query's words joined by `or`, for websearch_to_tsquery: a fact matching any of them is a candidate. */
-export function anyWordQuery(query: string): string {
-  const words = query.match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.filter((w) => w.toLowerCase() !== 'or').join(' or ');
-}
-
 /**
  * Ranks one user's facts against a query by a blend of text match, importance and recency.
- * Candidates come from GIN indexes that include the project and user, so other users' facts
- * are never read: first facts sharing a word with the query (English full-text), and, when
- * those are fewer than asked for and the query is short, facts close to it by trigram word
- * similarity (typos, parts of words). A fact's text match is the larger of the share of the
- * query's words it contains and its trigram word similarity to the query.
+ * Candidates come from indexes led by the user's key, so other users' facts are never read:
+ * facts sharing an English full-text word with the query, ranked from the words index alone;
+ * when none does and the query is short, facts close to it by trigram word similarity (typos,
+ * parts of words). A fact's text match is the larger of the share of the query's words it
+ * contains and its trigram word similarity to the query.
  */
 @Injectable()
 export class MemorySearch {
@@ -56,11 +50,11 @@ export class MemorySearch {
     const byWords = await this.pool.query({
       name: 'memory-search-words',
       text: WORDS_SQL,
-      values: [...params, anyWordQuery(input.query), input.topK * RERANK_PER_RESULT],
+      values: [...params, input.topK * RERANK_PER_RESULT],
     });
     let rows = byWords.rows;
-    if (rows.length < input.topK && input.query.length <= TRIGRAM_QUERY_MAX_CHARS) {
-      rows = [...rows, ...(await this.byTrigrams(params, rows.map((r) => r.memory_id), input.topK))];
+    if (rows.length === 0 && input.query.length <= TRIGRAM_QUERY_MAX_CHARS) {
+      rows = await this.byTrigrams(params, input.topK);
     }
     rows.sort((a, b) => Number(b.score) - Number(a.score) || (a.memory_id < b.memory_id ? 1 : -1));
     return rows.slice(0, input.topK).map(toScored);
@@ -81,7 +75,7 @@ export class MemorySearch {
     ];
   }
 
-  private async byTrigrams(params: unknown[], seen: string[], topK: number): Promise<any[]> {
+  private async byTrigrams(params: unknown[], topK: number): Promise<any[]> {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
@@ -89,7 +83,7 @@ export class MemorySearch {
       await client.query(`select set_config('pg_trgm.word_similarity_threshold', $1, true)`, [String(WORD_SIMILARITY_THRESHOLD)]);
       // Not a prepared statement: a generic plan cannot use the trigram index for `$3 <% fact`
       // and scores every fact of the user instead.
-      const res = await client.query(TRIGRAMS_SQL, [...params, seen, topK]);
+      const res = await client.query(TRIGRAMS_SQL, [...params, topK]);
       await client.query('commit');
       return res.rows;
     } catch (err) {
@@ -118,39 +112,41 @@ function toScored(r: any): ScoredMemory {
 // $1 project, $2 user, $3 query, $4 fact types, $5 min importance, $6 now, $7 half-life days,
 // $8..$10 weights; then each query's own.
 const COLUMNS = 'memory_id, user_id, fact, fact_type, importance, source, metadata, created_at';
-const FILTERS = `${memoryOwner('m.project_id', 'm.user_id')} = ${memoryOwner('$1::text', '$2::text')} and m.project_id = $1 and m.user_id = $2 and ($4::text[] is null or m.fact_type = any($4::text[])) and m.importance >= $5`;
-const RECENCY = `power(0.5, greatest(0, extract(epoch from ($6::timestamptz - m.created_at))) / 86400 / $7::float8)::float8`;
-const score = (text: string) => `$8::float8 * ${text} + $9::float8 * importance + $10::float8 * recency`;
+const MINE = `m.project_id = $1 and m.user_id = $2`;
+const KINDS = (t: string) => `($4::text[] is null or ${t}.fact_type = any($4::text[])) and ${t}.importance >= $5`;
+// date_part, not extract: extract returns numeric, and numeric arithmetic on every candidate is slow.
+const recency = (t: string) => `power(0.5, greatest(0, date_part('epoch', $6::timestamptz - ${t}.created_at)) / 86400 / $7::float8)`;
+const score = (text: string, importance = 'importance', recent = 'recency') =>
+  `$8::float8 * ${text} + $9::float8 * ${importance} + $10::float8 * ${recent}`;
 
-// Facts sharing a word with the query ($11, its words joined by `or`), ranked by word share,
-// importance and recency; the best $12 are re-ranked with trigram similarity added to their text
-// match. The word share is the fact's rank over the query's own rank: each query word a fact
-// contains adds the same amount to ts_rank, so the ratio is about the share of words matched.
+// Facts sharing a word with the query, ranked by the share of the query's words they contain,
+// importance and recency from the words index alone (no fact row is read); the best $11 are
+// read and re-ranked with trigram similarity added to their text match.
 const WORDS_SQL = `
   with q as materialized (
-    select tsq, nullif(ts_rank(to_tsvector('english', $3), tsq), 0) as full_rank
-    from websearch_to_tsquery('english', $11) as tsq
+    select array(select distinct unnest(tsvector_to_array(to_tsvector('english', $3)))) as words
   ), matched as (
-    select ${COLUMNS.replace(/(\w+)/g, 'm.$1')},
-      least(1, coalesce(ts_rank(m.search, q.tsq) / q.full_rank, 0))::float8 as words,
-      ${RECENCY} as recency
-    from ${MEMORY_TABLE} m, q
-    where ${FILTERS} and m.search @@ q.tsq
+    select w.memory, count(*)::float8 / cardinality(q.words) as words, max(w.importance) as importance,
+      max(${recency('w')}) as recency
+    from ${MEMORY_WORDS_TABLE} w, q
+    where w.owner = ${memoryOwnerHash('$1::text', '$2::text')} and w.word = any(q.words) and ${KINDS('w')}
+    group by w.memory, q.words
   ), best as (
-    select * from matched order by ${score('words')} desc, memory_id desc limit $12
-  ), reranked as (
-    select *, word_similarity($3, fact)::float8 as trigram from best
+    select * from matched order by ${score('words')} desc, memory desc limit $11
   )
-  select *, greatest(words, trigram) as text, ${score('greatest(words, trigram)')} as score from reranked`.replace(/\s+/g, ' ');
+  select ${COLUMNS.replace(/(\w+)/g, 'm.$1')}, b.words, b.recency, word_similarity($3, m.fact)::float8 as trigram,
+    greatest(b.words, word_similarity($3, m.fact)) as text,
+    ${score('greatest(b.words, word_similarity($3, m.fact))', 'm.importance', 'b.recency')} as score
+  from best b join ${MEMORY_TABLE} m on m.memory_id = ${memoryIdOf('b.memory')}
+  where ${MINE}`.replace(/\s+/g, ' ');
 
-// Facts close to a short query by trigram word similarity that the word search did not find
-// ($11), the best $12.
+// Facts close to a short query by trigram word similarity, the best $11.
 const TRIGRAMS_SQL = `
   with candidates as (
     select ${COLUMNS.replace(/(\w+)/g, 'm.$1')}, 0::float8 as words, word_similarity($3, m.fact)::float8 as trigram,
-      ${RECENCY} as recency
+      ${recency('m')} as recency
     from ${MEMORY_TABLE} m
-    where ${FILTERS} and $3 <% m.fact and m.memory_id <> all($11::text[])
+    where ${memoryOwner('m.project_id', 'm.user_id')} = ${memoryOwner('$1::text', '$2::text')} and ${MINE} and ${KINDS('m')} and $3 <% m.fact
   )
   select *, trigram as text, ${score('trigram')} as score from candidates
-  order by score desc, memory_id desc limit $12`.replace(/\s+/g, ' ');
+  order by score desc, memory_id desc limit $11`.replace(/\s+/g, ' ');
