@@ -327,7 +327,9 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   try {
     const admin = { 'x-admin-key': adminKey };
-    const created = await request(agent, 'POST', `${base}/api/v1/admin/projects`, admin, { name: 'Memory bench' });
+    // Limits generous enough that the benchmark measures memory, not the project's rate limits.
+    const governance = { requests_per_minute: 1_000_000, user_burst: { requests: 1_000_000, window_seconds: 1 } };
+    const created = await request(agent, 'POST', `${base}/api/v1/admin/projects`, admin, { name: 'Memory bench', settings: { governance } });
     if (created.status !== 201) throw new Error(`create project: ${created.status} ${JSON.stringify(created.json)}`);
     const project = created.json;
     const key = (await request(agent, 'POST', `${base}/api/v1/admin/projects/${project.id}/keys`, admin, { scopes: ['responses'] })).json;
