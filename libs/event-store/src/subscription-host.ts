@@ -25,12 +25,19 @@ export interface RebuildProgress {
 export class SubscriptionHost {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly consumers = new Map<string, Consumer>();
+  private readonly errorListeners = new Set<(consumer: string, err: Error) => void>();
 
   constructor(
     private readonly pool: Pool,
     private readonly notifier: EventNotifier | null,
     private readonly options: ConsumerOptions = {},
   ) {}
+
+  /** Told of every failed batch of a consumer this process runs (metrics count them). */
+  onConsumerError(listener: (consumer: string, err: Error) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
 
   addProjection(projection: Projection): void {
     this.add(projection.name, { kind: 'projection', projection });
@@ -70,7 +77,13 @@ export class SubscriptionHost {
   start(only?: (sub: Subscription, name: string) => boolean): void {
     for (const [name, sub] of this.subscriptions) {
       if (this.consumers.has(name) || (only && !only(sub, name))) continue;
-      const consumer = new Consumer(this.pool, sub, this.notifier, this.options);
+      const consumer = new Consumer(this.pool, sub, this.notifier, {
+        ...this.options,
+        onError: (err) => {
+          this.options.onError?.(err);
+          for (const listener of this.errorListeners) listener(name, err);
+        },
+      });
       this.consumers.set(name, consumer);
       consumer.start();
     }

@@ -65,8 +65,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly consumerErrors = new Counter({
+    name: 'genaug_consumer_errors_total',
+    help: 'Failed batches of the projections and reactors this process runs.',
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+  });
+
   constructor(host: SubscriptionHost) {
     collectDefaultMetrics({ register: this.registry, prefix: 'genaug_' });
+    host.onConsumerError((consumer) => this.consumerErrors.inc({ consumer }));
     // One read of every consumer's state serves all the gauges of a scrape.
     let cached: { at: number; states: Promise<SubscriptionState[]> } | null = null;
     const states = () => {
