@@ -5,31 +5,52 @@ interface Pending<I, O> {
 }
 
 /**
- * Coalesces concurrent calls: the first goes at once; those arriving while it runs go together
- * in the next call. Every turn of a project locks the same ledger rows, so one call locking them
- * for many turns costs far less than many calls each waiting for the others. A lone call waits
- * for nothing.
+ * Coalesces concurrent calls: calls made together (in one tick) go at once, in one call; those
+ * arriving while it runs go together in the next. Every turn of a project locks the same ledger
+ * rows, so one call locking them for many turns costs far less than many calls each waiting for
+ * the others. A lone call waits for nothing, except a `lazy` one: it rides along with the next
+ * call, or goes on its own after `lazyMs`.
  */
 export class BatchedCalls<I, O> {
   private queue: Pending<I, O>[] = [];
-  private running = false;
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private starting = false;
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly maxBatch = 128,
+    private readonly options: { maxBatch?: number; lazyMs?: number } = {},
   ) {}
 
-  call(item: I): Promise<O> {
+  call(item: I, lazy = false): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.running) void this.drain();
+      if (this.running || this.starting) return;
+      if (!lazy) {
+        // After the current tick, so the calls made along with this one join it.
+        this.starting = true;
+        queueMicrotask(() => this.start());
+      } else if (!this.timer) this.timer = setTimeout(() => this.start(), this.options.lazyMs ?? 0);
     });
   }
 
+  /** Sends what is waiting now and resolves once nothing is left (shutdown). */
+  async flush(): Promise<void> {
+    if (!this.running) this.start();
+    while (this.running) await this.running;
+  }
+
+  private start(): void {
+    this.starting = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running || !this.queue.length) return;
+    this.running = this.drain();
+  }
+
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.queue.length) {
-      const batch = this.queue.splice(0, this.maxBatch);
+      const batch = this.queue.splice(0, this.options.maxBatch ?? 128);
       try {
         const out = await this.run(batch.map((p) => p.item));
         batch.forEach((p, i) => p.resolve(out[i]));
@@ -37,6 +58,7 @@ export class BatchedCalls<I, O> {
         batch.forEach((p) => p.reject(err));
       }
     }
-    this.running = false;
+    // In the same tick as the last check of the queue: a call arriving later starts a new drain.
+    this.running = null;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { logger } from '@genaug/kernel';
 import { GOVERNANCE_OPTIONS, type GovernanceOptions } from './governance.options';
-import { UsageLedger } from './turn-gate/usage-ledger';
+import { UsageLedger } from './usage-ledger';
 import { ThresholdNotices } from './usage-thresholds/threshold-notices';
 
 const EVERY_MS = 30_000;

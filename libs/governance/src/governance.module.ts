@@ -1,4 +1,12 @@
-import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { systemClock, type Clock } from '@genaug/kernel';
@@ -7,9 +15,10 @@ import { ModelsModule } from '@genaug/models';
 import { GovernanceSweeper } from './governance-sweeper';
 import { GOVERNANCE_OPTIONS, governanceEnabled, type GovernanceOptions } from './governance.options';
 import { GovernedProjects } from './governed-projects';
+import { KeyRateLimits } from './rate-limits/key-rate-limits';
 import { RateLimitInterceptor } from './rate-limits/rate-limit.interceptor';
 import { TurnGate } from './turn-gate/turn-gate';
-import { UsageLedger } from './turn-gate/usage-ledger';
+import { UsageLedger } from './usage-ledger';
 import { ThresholdNotices } from './usage-thresholds/threshold-notices';
 import { UsageThresholdWebhooks } from './usage-thresholds/usage-threshold-webhooks.reactor';
 
@@ -23,12 +32,13 @@ export interface GovernanceModuleOptions {
 
 /** Rate limits, plan limits, budgets and usage thresholds. Global, so the turns slice can inject TurnGate. */
 @Module({})
-export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(GOVERNANCE_OPTIONS) private readonly options: GovernanceOptions,
     private readonly host: SubscriptionHost,
     private readonly thresholdWebhooks: UsageThresholdWebhooks,
     private readonly sweeper: GovernanceSweeper,
+    private readonly ledger: UsageLedger,
   ) {}
 
   static forRoot(options: GovernanceModuleOptions): DynamicModule {
@@ -45,6 +55,7 @@ export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, O
         { provide: GOVERNANCE_OPTIONS, useValue: resolved },
         { provide: UsageLedger, useFactory: (pool: Pool) => new UsageLedger(pool), inject: [PG_POOL] },
         GovernedProjects,
+        KeyRateLimits,
         ThresholdNotices,
         TurnGate,
         UsageThresholdWebhooks,
@@ -61,6 +72,11 @@ export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, O
 
   onApplicationBootstrap(): void {
     if (this.options.runWorkers) this.sweeper.start();
+  }
+
+  /** Settlements still waiting go out while the database pool is open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.ledger.flush();
   }
 
   async onApplicationShutdown(): Promise<void> {

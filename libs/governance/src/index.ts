@@ -5,7 +5,7 @@ export * from './governance.migrations';
 export * from './project-calendar';
 export * from './rate-limits/rate-limit-state';
 export * from './turn-gate/turn-reservation';
-export * from './turn-gate/usage-ledger';
+export * from './usage-ledger';
 export * from './turn-gate/limit-refusals';
 export * from './turn-gate/turn-gate';
 export * from './usage-thresholds/usage-threshold.payload';

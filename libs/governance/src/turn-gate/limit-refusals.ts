@@ -1,7 +1,7 @@
 import { AppError } from '@genaug/kernel';
 import { dayResetsAt, monthResetsAt, startOfDay } from '../project-calendar';
 import { userRateLimited } from '../rate-limits/rate-limit-state';
-import type { Refusal } from './usage-ledger';
+import type { Refusal } from '../usage-ledger';
 
 export interface RefusalContext {
   timeZone: string;

@@ -7,10 +7,11 @@ import { governanceOf } from '../governance-settings';
 import { GOVERNANCE_OPTIONS, type GovernanceOptions } from '../governance.options';
 import { monthOf, projectDay } from '../project-calendar';
 import { intervalOf } from '../rate-limits/rate-limit-state';
+import { KeyRateLimits } from '../rate-limits/key-rate-limits';
 import { ThresholdNotices } from '../usage-thresholds/threshold-notices';
 import { refusalError } from './limit-refusals';
 import { worstCaseCostUsd } from './turn-reservation';
-import { UsageLedger, type BudgetCaps } from './usage-ledger';
+import { UsageLedger, type BudgetCaps } from '../usage-ledger';
 
 /** What the gate needs to know about a turn (the turns slice's plan has all of it). */
 export interface GovernedTurn {
@@ -24,6 +25,8 @@ export interface GovernedTurn {
   context: unknown[];
   instructions: string | null;
   memory?: { text: string | null };
+  /** The request's context: its API key request is counted with the admission. */
+  ctx?: object;
 }
 
 /** What the turn actually used, as its UsageRecorded event says. */
@@ -51,6 +54,7 @@ export class TurnGate {
     private readonly ledger: UsageLedger,
     private readonly router: ModelRouter,
     private readonly notices: ThresholdNotices,
+    private readonly keyLimits: KeyRateLimits,
   ) {}
 
   async admit(turn: GovernedTurn): Promise<void> {
@@ -85,7 +89,7 @@ export class TurnGate {
       featureMonth: feature ? (b.feature?.monthly_usd ?? null) : null,
     };
     const burst = { limit: g.user_burst.requests, periodMs: g.user_burst.window_seconds * 1000 };
-    const result = await this.ledger.admit({
+    const admission = {
       responseId: turn.responseId,
       projectId: turn.projectId,
       day,
@@ -97,7 +101,14 @@ export class TurnGate {
       caps,
       burst: user ? { key: `user:${turn.projectId}:${user}`, intervalMs: intervalOf(burst), periodMs: burst.periodMs } : null,
       now,
-    });
+    };
+    const result = await this.keyLimits.takeWith(
+      turn.ctx ?? turn,
+      () => this.ledger.admit(admission),
+      async (admitted) => {
+        if (admitted.ok) await this.ledger.release(turn.responseId);
+      },
+    );
     if (!result.ok) {
       throw refusalError(result.refusal, {
         timeZone,
@@ -108,13 +119,16 @@ export class TurnGate {
     }
   }
 
-  /** Never throws: the turn is already answered or recorded, and the ledger must not undo that. */
+  /**
+   * Starts settling and returns: the turn is recorded, its answer need not wait for the ledger
+   * (its reservation holds until the settlement lands). Never throws.
+   */
   async settle(turn: GovernedTurn, usage: SettledUsage): Promise<void> {
     if (!this.options.enabled) return;
-    try {
-      const now = this.options.clock.now();
-      const day = projectDay(now, turn.settings.timezone ?? 'UTC');
-      const reached = await this.ledger.settle({
+    const now = this.options.clock.now();
+    const day = projectDay(now, turn.settings.timezone ?? 'UTC');
+    this.ledger
+      .settle({
         responseId: turn.responseId,
         projectId: turn.projectId,
         day,
@@ -125,11 +139,11 @@ export class TurnGate {
         messages: usage.messages,
         turnLimit: governanceOf(turn.settings).agent_turns_per_day,
         now,
+      })
+      .then((reached) => (reached.length ? this.notices.record(reached, now) : undefined))
+      .catch((err) => {
+        logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'turn could not be settled');
       });
-      if (reached.length) await this.notices.record(reached, now);
-    } catch (err) {
-      logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'turn could not be settled');
-    }
   }
 
   /** Gives back the reservation of a turn that will not run (a retry answered from the first request). */

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { logger } from '@genaug/kernel';
 import { EventStore, PG_POOL } from '@genaug/event-store';
 import { ledgerStream, uuidFromName } from '../governance.events';
-import type { ReachedThreshold } from '../turn-gate/usage-ledger';
+import type { ReachedThreshold } from '../usage-ledger';
 
 const UNIQUE_VIOLATION = '23505';
 

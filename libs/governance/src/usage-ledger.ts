@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { BatchedCalls } from '../batched-calls';
-import { bucketState, intervalOf, type Bucket, type BucketState } from '../rate-limits/rate-limit-state';
+import { BatchedCalls } from './batched-calls';
+import { bucketState, intervalOf, type Bucket, type BucketState } from './rate-limits/rate-limit-state';
 
 /** Ledger caps in the order the admit function ranks them. */
 export interface BudgetCaps {
@@ -76,6 +76,9 @@ export interface LedgerRow {
 const usd = (n: number | null) => (n === null ? null : n.toFixed(10));
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
+/** The longest a settlement waits for a round to ride along with. */
+const SETTLE_WITHIN_MS = 20;
+
 interface Take {
   key: string;
   bucket: Bucket;
@@ -93,7 +96,9 @@ type LedgerCall =
  * rows every turn of a project shares are locked once for all of them, not once each.
  */
 export class UsageLedger {
-  private readonly rounds = new BatchedCalls<LedgerCall, unknown>((calls) => this.round(calls));
+  // Settlements ride along with the next round, or go on their own after a moment: a turn's
+  // reservation is only held a little longer, and a round less per turn is much less locking.
+  private readonly rounds = new BatchedCalls<LedgerCall, unknown>((calls) => this.round(calls), { lazyMs: SETTLE_WITHIN_MS });
 
   constructor(private readonly pool: Pool) {}
 
@@ -111,7 +116,12 @@ export class UsageLedger {
    * Called once per turn: a turn's outcome is appended once, and settling follows that append.
    */
   settle(s: Settlement): Promise<ReachedThreshold[]> {
-    return this.rounds.call({ kind: 'settle', settlement: s, now: s.now }) as Promise<ReachedThreshold[]>;
+    return this.rounds.call({ kind: 'settle', settlement: s, now: s.now }, true) as Promise<ReachedThreshold[]>;
+  }
+
+  /** Sends the settlements still waiting (on shutdown). */
+  flush(): Promise<void> {
+    return this.rounds.flush();
   }
 
   private async round(calls: LedgerCall[]): Promise<unknown[]> {
