@@ -179,24 +179,31 @@ begin
     end loop;
   end if;
 
-  -- The ledger rows of every settled and admitted turn, locked (as genaug_lock_ledger_rows does).
+  -- The ledger rows of every settled and admitted turn, locked in key order. Rows a new day,
+  -- month, user or feature lacks are created after the locks are held (inserts go in key order
+  -- too, so waiting on another's insert never closes a cycle), then everything is read again.
   if jsonb_array_length(v_settle) + jsonb_array_length(p_admits) > 0 then
     perform set_config('enable_hashjoin', 'off', true);
     perform set_config('enable_mergejoin', 'off', true);
     a := v_settle || p_admits;
-    insert into genaug_usage_ledger (project_id, scope, subject, period)
-      select distinct e->>'project_id', g.scope, g.subject, g.period
-      from jsonb_array_elements(a) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g
-      on conflict do nothing;
-    select array_agg(jsonb_build_array(l.project_id, l.scope, l.subject, l.period)::text), array_agg(l.project_id), array_agg(l.scope),
-           array_agg(l.subject), array_agg(l.period), array_agg(l.spent_usd), array_agg(l.reserved_usd), array_agg(l.turns_admitted),
-           array_agg(l.turns_counted), array_agg(l.messages)
-      into l_key, l_project, l_scope, l_subject, l_period, l_spent, l_reserved, l_admitted, l_counted, l_messages
-      from (select l.* from
-              (select distinct e->>'project_id' as p, g.scope as s, g.subject as j, g.period as d
-               from jsonb_array_elements(a) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g) k
-            join genaug_usage_ledger l on l.project_id = k.p and l.scope = k.s and l.subject = k.j and l.period = k.d
-            order by l.project_id, l.scope, l.subject, l.period for update of l) l;
+    for k in 1 .. 2 loop
+      with keys as (
+        select distinct e->>'project_id' as p, g.scope as s, g.subject as j, g.period as d
+        from jsonb_array_elements(a) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g)
+      select array_agg(jsonb_build_array(l.project_id, l.scope, l.subject, l.period)::text), array_agg(l.project_id), array_agg(l.scope),
+             array_agg(l.subject), array_agg(l.period), array_agg(l.spent_usd), array_agg(l.reserved_usd), array_agg(l.turns_admitted),
+             array_agg(l.turns_counted), array_agg(l.messages), (select count(*) from keys) - count(*)
+        into l_key, l_project, l_scope, l_subject, l_period, l_spent, l_reserved, l_admitted, l_counted, l_messages, i
+        from (select l.* from keys k
+              join genaug_usage_ledger l on l.project_id = k.p and l.scope = k.s and l.subject = k.j and l.period = k.d
+              order by l.project_id, l.scope, l.subject, l.period for update of l) l;
+      exit when i = 0;
+      insert into genaug_usage_ledger (project_id, scope, subject, period)
+        select distinct e->>'project_id', g.scope, g.subject, g.period
+        from jsonb_array_elements(a) e, genaug_ledger_keys(e->>'day', e->>'month', e->>'user', e->>'feature') g
+        order by 1, 2, 3, 4
+        on conflict do nothing;
+    end loop;
   end if;
 
   for i in 0 .. jsonb_array_length(v_settle) - 1 loop
