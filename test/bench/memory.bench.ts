@@ -6,7 +6,6 @@
 // projection's own apply() in large batches (facts sealed and unsealed as in production); the
 // measured stores go through POST /v1/memory, its events and the projection.
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import type { PoolClient } from 'pg';
 import { createPool, EventNotifier, EventStore, migrate, ReadYourWrites, Sealer, SubscriptionHost, type StoredEvent } from '@genaug/event-store';
@@ -368,7 +367,7 @@ async function main(): Promise<void> {
     writeResults(path.join(root, 'test/bench/results/memory.json'), {
       benchmark: 'memory',
       date: new Date().toISOString(),
-      machine: { ...machineInfo(), postgres: pg.version, postgresSettings: pg.settings, loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) },
+      machine: { ...machineInfo(), postgres: pg.version, postgresSettings: pg.settings },
       settings: SETTINGS,
       load: { seconds: round(load.seconds, 1), indexSeconds: round(load.indexSeconds, 1) },
       search: { http: summary(search.http), resultsPerQuery: search.resultsPerQuery, queryAlone: roundAll(search.alone), queries: search.queries },
