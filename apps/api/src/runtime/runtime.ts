@@ -28,8 +28,9 @@ export async function openRuntime(env: NodeJS.ProcessEnv = process.env): Promise
   const database = await resolveDatabase(config.DATABASE_URL, config.GENAUG_DATA_DIR, config.GENAUG_EMBEDDED_PG_PORT);
   const pool = createPool(database.url, { max: 10 });
   await migrate(pool, allMigrations);
+  const sealer = new Sealer(pool, secrets.masterKey);
   const host = new SubscriptionHost(pool, null);
-  for (const p of allProjections()) host.addProjection(p);
+  for (const p of allProjections(sealer)) host.addProjection(p);
   await host.setup();
   return {
     config,
@@ -40,7 +41,7 @@ export async function openRuntime(env: NodeJS.ProcessEnv = process.env): Promise
     adminKey: secrets.adminKey,
     adminKeyGenerated: secrets.generated,
     host,
-    sealer: new Sealer(pool, secrets.masterKey),
+    sealer,
     async close() {
       await pool.end().catch(() => undefined);
     },
