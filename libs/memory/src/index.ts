@@ -9,3 +9,4 @@ export * from './user-memories';
 export * from './memory.module';
 export * from './store-memory/store-memory.command';
 export * from './store-memory/store-memory.request';
+export * from './memory-requests';

@@ -1,13 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { z } from 'zod';
 import { parseOrThrow } from '@genaug/kernel';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { commandContext, projectOf } from '../memory-caller';
-import { userIdField } from '../memory-fields';
+import { purgeSchema } from '../memory-requests';
 import { PurgeMemory } from './purge-memory.command';
-
-const purgeSchema = z.object({ user_id: userIdField }).strict();
 
 @Controller('v1/memory')
 @UseGuards(ProjectKeyGuard)

@@ -7,7 +7,7 @@ import {
   searchMemorySchema,
   storeMemorySchema,
   type StoreMemoryInput,
-} from './memory-requests';
+} from '@genaug/memory';
 
 // Per-user memory kept in the mock's process, answering the real memory routes' shapes:
 // store (idempotent by key), search, list, profile, delete and purge. Users never see each
