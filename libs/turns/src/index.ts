@@ -9,3 +9,4 @@ export * from './request-turn/model-messages';
 export * from './turns.module';
 export { replayStream } from './request-turn/replay';
 export { requestHash, claimIdempotencyKey, IDEMPOTENCY_TTL_MS } from './idempotency/idempotency';
+export * from './request-turn/model-request';

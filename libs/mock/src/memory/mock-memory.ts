@@ -7,6 +7,7 @@ import {
   searchMemorySchema,
   storeMemorySchema,
   type StoreMemoryInput,
+  type MemoryView,
 } from '@genaug/memory';
 
 // Per-user memory kept in the mock's process, answering the real memory routes' shapes:
@@ -14,17 +15,7 @@ import {
 // other's facts. Search ranks by shared words, importance and recency, as the real lexical
 // ranking does, without PostgreSQL's stemming and trigrams.
 
-export interface MemoryView {
-  id: string;
-  object: 'memory';
-  user_id: string;
-  fact: string;
-  fact_type: string;
-  importance_score: number;
-  source: string | null;
-  metadata: Record<string, unknown> | null;
-  created_at: string;
-}
+export type { MemoryView };
 
 export interface ScoredMemory extends MemoryView {
   score: number;

@@ -1,7 +1,7 @@
 import { AppError, type Clock, type RequestContext } from '@genaug/kernel';
 import { costUsd, LocalProvider, type ModelCandidate, type ModelRequest, type ModelStreamEvent, type ModelUsage, type PriceTable } from '@genaug/models';
 import { ResponseSequencer, type CreateResponseRequest, type ResponseObject, type ResponseStreamEvent, type TokenCounts } from '@genaug/responses';
-import { toModelMessages, type ContextItem } from '@genaug/turns';
+import { answerChunks, toModelRequest, type ContextItem } from '@genaug/turns';
 import { FAILURE_TRIGGERS, type FailureTrigger } from './error-triggers';
 import { wholeResponse } from './whole-response';
 
@@ -119,7 +119,7 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
     if (completed?.type !== 'completed') throw new AppError(500, 'internal_error', 'The local model ended without completing');
     answered(completed.usage);
     const text = events.map((e) => (e.type === 'text.delta' ? e.delta : '')).join('');
-    for (const chunk of chunks(text)) yield* seq.push({ type: 'text.delta', delta: chunk });
+    for (const chunk of answerChunks(text)) yield* seq.push({ type: 'text.delta', delta: chunk });
     for (const e of events) {
       if (e.type !== 'function_call.done') continue;
       yield* seq.push({ type: 'function_call.started', callId: e.callId, name: e.name });
@@ -139,37 +139,7 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
   return outcome(usage, cost, null);
 }
 
-/** The provider-neutral request a turn sends its model, as TurnRunner builds it. */
-function toModelRequest(request: CreateResponseRequest, instructions: string | null, context: ContextItem[]): ModelRequest {
-  const format = request.text?.format ?? undefined;
-  return {
-    messages: toModelMessages(instructions, context),
-    tools: (request.tools ?? []).map((t) => ({
-      name: t.name,
-      description: t.description ?? undefined,
-      parameters: (t.parameters ?? { type: 'object', properties: {} }) as Record<string, unknown>,
-      strict: t.strict ?? undefined,
-    })),
-    toolChoice: toolChoiceOf(request.tool_choice),
-    parallelToolCalls: request.parallel_tool_calls ?? undefined,
-    textFormat: format
-      ? format.type === 'json_schema'
-        ? { type: 'json_schema', name: format.name, schema: format.schema, strict: format.strict ?? undefined, description: format.description ?? undefined }
-        : { type: format.type }
-      : undefined,
-    maxOutputTokens: request.max_output_tokens ?? undefined,
-    temperature: request.temperature ?? undefined,
-    topP: request.top_p ?? undefined,
-  };
-}
 
-function toolChoiceOf(choice: CreateResponseRequest['tool_choice']): ModelRequest['toolChoice'] {
-  if (choice == null) return undefined;
-  if (typeof choice === 'string') return choice;
-  if (choice.type === 'function') return { type: 'function', name: choice.name };
-  // allowed_tools narrows the offer; the mode is what the model may do with it.
-  return choice.mode ?? 'auto';
-}
 
 async function gathered(stream: AsyncIterable<ModelStreamEvent>): Promise<ModelStreamEvent[]> {
   const out: ModelStreamEvent[] = [];
@@ -177,11 +147,3 @@ async function gathered(stream: AsyncIterable<ModelStreamEvent>): Promise<ModelS
   return out;
 }
 
-/** Splits a validated answer into a few deltas, so a stream still streams. */
-function chunks(text: string): string[] {
-  if (!text) return [];
-  const size = Math.max(16, Math.ceil(text.length / 4));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
-}

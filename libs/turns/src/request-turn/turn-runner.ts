@@ -14,7 +14,8 @@ import { TurnGate } from '@genaug/governance';
 import { ConversationStore } from '../conversations/conversation-store';
 import { responseMetadata } from '../read-response/turn-reader';
 import { turnStream, type TokenUsage } from '../turn.events';
-import { messageCount, outputAsContext, toModelMessages } from './model-messages';
+import { messageCount, outputAsContext } from './model-messages';
+import { answerChunks, toModelRequest } from './model-request';
 import { repairInstruction, validateStructuredOutput } from './structured-output';
 import { featureOf, sourceOf, type TurnPlan } from './turn-plan';
 
@@ -138,28 +139,11 @@ export class TurnRunner {
 
     const format = request.text?.format ?? undefined;
     const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
-    const modelRequest: ModelRequest = {
-      messages: toModelMessages(
-        [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null,
-        plan.context,
-      ),
-      tools: (request.tools ?? []).map((t) => ({
-        name: t.name,
-        description: t.description ?? undefined,
-        parameters: (t.parameters ?? { type: 'object', properties: {} }) as Record<string, unknown>,
-        strict: t.strict ?? undefined,
-      })),
-      toolChoice: toolChoiceOf(request.tool_choice),
-      parallelToolCalls: request.parallel_tool_calls ?? undefined,
-      textFormat: format
-        ? format.type === 'json_schema'
-          ? { type: 'json_schema', name: format.name, schema: format.schema, strict: format.strict ?? undefined, description: format.description ?? undefined }
-          : { type: format.type }
-        : undefined,
-      maxOutputTokens: request.max_output_tokens ?? undefined,
-      temperature: request.temperature ?? undefined,
-      topP: request.top_p ?? undefined,
-    };
+    const modelRequest = toModelRequest(
+      request,
+      [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null,
+      plan.context,
+    );
 
     const finishCall = (call: { attempts: readonly ModelAttempt[]; result: { provider: string; model: string; usage: ModelUsage } }) => {
       attempts.push(...call.attempts);
@@ -201,7 +185,7 @@ export class TurnRunner {
           answer = await this.complete(plan, repair, attempts, finishCall);
           check = validateStructuredOutput(modelRequest.textFormat, answer.text);
         }
-        for (const chunk of chunks(answer.text)) yield* seq.push({ type: 'text.delta', delta: chunk });
+        for (const chunk of answerChunks(answer.text)) yield* seq.push({ type: 'text.delta', delta: chunk });
         for (const fc of answer.functionCalls) {
           yield* seq.push({ type: 'function_call.started', callId: fc.callId, name: fc.name });
           yield* seq.push({ type: 'function_call.done', callId: fc.callId, name: fc.name, arguments: fc.arguments });
@@ -338,19 +322,4 @@ export class TurnRunner {
 
 const totalCost = (attempts: ModelAttempt[]) => attempts.reduce((sum, a) => sum + a.costUsd, 0);
 
-function toolChoiceOf(choice: any): ModelRequest['toolChoice'] {
-  if (choice == null) return undefined;
-  if (typeof choice === 'string') return choice as 'auto' | 'none' | 'required';
-  if (choice.type === 'function') return { type: 'function', name: choice.name };
-  // allowed_tools narrows the offer; the mode is what the model may do with it.
-  return choice.mode ?? 'auto';
-}
 
-/** Splits a validated answer into a few deltas, so a stream still streams. */
-function chunks(text: string): string[] {
-  if (!text) return [];
-  const size = Math.max(16, Math.ceil(text.length / 4));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
-}
