@@ -271,7 +271,7 @@ async function measureStoreCommand(databaseUrl: string, projectId: string): Prom
   const host = new SubscriptionHost(pool, notifier, { pollMs: 250 });
   host.addProjection(createMemoryProjection(sealer));
   host.start();
-  const handler = new StoreMemoryHandler(new EventStore(pool), sealer, new ReadYourWrites(pool, notifier), new UserMemories(pool), systemClock);
+  const handler = new StoreMemoryHandler(new EventStore(pool), sealer, new ReadYourWrites(pool, host), new UserMemories(pool), systemClock);
   const srnd = random(4321);
   let stored = 0;
   try {

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { LOG_START, type LogPosition } from './events';
 
 type Runner = Pool | PoolClient;
@@ -27,6 +27,27 @@ export async function advanceCheckpoint(runner: Runner, consumer: string, from: 
   );
   return res.rowCount === 1;
 }
+
+/** The SQLSTATE `genaug_advance_checkpoint` raises when the checkpoint is not where the caller left it. */
+export const CHECKPOINT_MOVED = 'GAC01';
+
+/**
+ * The statement that moves a checkpoint from `from` to `to` and commits, as one simple query
+ * (one round trip; parameters would need one statement per message). When the checkpoint has
+ * moved, the function raises, the COMMIT is skipped and the caller rolls back.
+ */
+export function advanceAndCommitSql(consumer: string, from: LogPosition, to: LogPosition): string {
+  return `select genaug_advance_checkpoint(${escapeLiteral(consumer)}, ${xid(from)}, ${int(from)}, ${xid(to)}, ${int(to)}); commit`;
+}
+
+const xid = (p: LogPosition): string => {
+  if (!/^\d+$/.test(p.transactionId)) throw new Error(`not a transaction id: ${p.transactionId}`);
+  return `'${p.transactionId}'::xid8`;
+};
+const int = (p: LogPosition): string => {
+  if (!Number.isSafeInteger(p.globalPosition)) throw new Error(`not a log position: ${p.globalPosition}`);
+  return String(p.globalPosition);
+};
 
 export async function resetCheckpoint(runner: Runner, consumer: string): Promise<void> {
   await runner.query(

@@ -1,7 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { logger } from '@genaug/kernel';
-import { advanceCheckpoint, loadCheckpoint } from './checkpoints';
+import { advanceAndCommitSql, CHECKPOINT_MOVED, loadCheckpoint } from './checkpoints';
 import { readAllVisible } from './event-store';
+import { samePosition, type LogPosition, type StoredEvent } from './events';
+import type { LogTail } from './log-tail';
 import type { EventNotifier } from './notifier';
 import type { Subscription } from './subscriptions';
 
@@ -19,10 +21,20 @@ export interface ConsumerOptions {
   coalesceMs?: number;
   /** How often a standby instance tries to take over. */
   standbyMs?: number;
+  /**
+   * How long the stored checkpoint may stay behind when only events the consumer does not read
+   * went by: each batch with events stores it at once; skipping costs no transaction.
+   */
+  idleCheckpointMs?: number;
   /** Called after each committed batch (progress bars, metrics). */
   onBatch?: (handled: number) => void;
   onError?: (err: Error) => void;
+  /** Called whenever the consumer has handled the log up to a new position. */
+  onAdvance?: (position: LogPosition) => void;
 }
+
+/** The notification payload that tells a consumer its checkpoint was reset (a rebuild). */
+export const resetNotice = (name: string) => `reset:${name}`;
 
 // Advisory lock keys: one per consumer name, in their own key space.
 export const consumerLockKey = (name: string) => `genaug-consumer:${name}`;
@@ -57,6 +69,10 @@ export async function isConsumerActive(runner: Pool | PoolClient, name: string):
  * Runs one subscription: reads the visible log after its checkpoint in (transaction id,
  * position) order and hands batches over. Only one instance per name is active across all
  * processes (a session advisory lock); the others stand by and take over when it goes away.
+ *
+ * A current consumer takes its batches from the process's log tail, read once for all; one that
+ * is behind reads the table itself. A batch with events costs one transaction whose checkpoint
+ * update travels with its COMMIT; a batch of only unwanted events costs none.
  */
 export class Consumer {
   status: ConsumerStatus = 'starting';
@@ -67,21 +83,29 @@ export class Consumer {
   private lockClient: PoolClient | null = null;
   private running = false;
   private wake: (() => void) | null = null;
-  // Set by a notification that arrives while a batch is running, so the next sleep is skipped.
+  // Set by a wake-up that arrives while a batch is running, so the next sleep is skipped.
   private pending = false;
-  private unsubscribe: (() => void) | null = null;
+  private unsubscribe: (() => void)[] = [];
   private loop: Promise<void> | null = null;
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly coalesceMs: number;
+  private readonly idleCheckpointMs: number;
   private lastBatchAt = 0;
   private readonly standbyMs: number;
+  /** Handled up to here (in memory); the stored checkpoint may be behind it. */
+  private position: LogPosition | null = null;
+  /** What the checkpoint row holds, as far as this instance knows. */
+  private stored: LogPosition | null = null;
+  private storedAt = 0;
+  private reloadRequested = false;
 
   constructor(
     private readonly pool: Pool,
     readonly subscription: Subscription,
     private readonly notifier: EventNotifier | null,
     private readonly options: ConsumerOptions = {},
+    private readonly tail: LogTail | null = null,
   ) {
     const s = subscription.kind === 'projection' ? subscription.projection : subscription.reactor;
     this.name = s.name;
@@ -90,21 +114,39 @@ export class Consumer {
     this.pollMs = options.pollMs ?? 500;
     this.coalesceMs = options.coalesceMs ?? 10;
     this.standbyMs = options.standbyMs ?? 1000;
+    this.idleCheckpointMs = options.idleCheckpointMs ?? 1000;
+  }
+
+  /** How far this instance has handled the log; null unless it is the active one. */
+  handledThrough(): LogPosition | null {
+    return this.status === 'active' && this.lockClient ? this.position : null;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.notifier?.subscribe(() => {
-        this.pending = true;
-        this.wake?.();
-      }) ?? null;
+    const woken = () => {
+      this.pending = true;
+      this.wake?.();
+    };
+    // With a tail, new events arrive through it; the notifier still brings reset notices.
+    if (this.tail) this.unsubscribe.push(this.tail.onAdvance(woken));
+    if (this.notifier) {
+      this.unsubscribe.push(
+        this.notifier.subscribe((payload) => {
+          if (payload === resetNotice(this.name)) this.reloadRequested = true;
+          else if (this.tail) return;
+          woken();
+        }),
+      );
+    }
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.unsubscribe?.();
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
     this.wake?.();
     await this.loop;
     this.status = 'stopped';
@@ -114,9 +156,10 @@ export class Consumer {
   async catchUp(): Promise<number> {
     const client = await this.pool.connect();
     try {
+      await this.load(client);
       let total = 0;
       for (;;) {
-        const n = await this.handleBatch(client);
+        const n = await this.handleBatch(client, true);
         total += n.handled;
         if (!n.more) return total;
       }
@@ -139,11 +182,18 @@ export class Consumer {
         if (since < this.coalesceMs) await new Promise((r) => setTimeout(r, this.coalesceMs - since));
         this.lastBatchAt = Date.now();
         this.pending = false;
-        const batch = await this.handleBatch(this.lockClient!);
+        if (this.reloadRequested) await this.load(this.lockClient!);
+        const batch = await this.handleBatch(this.lockClient!, false);
         this.lastError = null;
         this.status = 'active';
         backoff = 100;
-        if (!batch.more) await this.sleep(this.pollMs);
+        if (!batch.more && !(await this.sleep(this.pollMs)) && this.lockClient) {
+          // Quiet for a while: look for anything a lost notification did not announce, store a
+          // position reached by skipping, and pick up a reset made without a notice.
+          this.tail?.refresh();
+          await this.storeIdle(this.lockClient, true);
+          await this.load(this.lockClient);
+        }
       } catch (err) {
         const e = err as Error;
         this.lastError = e.message;
@@ -166,15 +216,27 @@ export class Consumer {
     try {
       if (await tryLockConsumer(client, this.name)) {
         this.lockClient = client;
+        await this.load(client);
         return true;
       }
     } catch {
       /* treated as not acquired */
     }
+    if (this.lockClient === client) {
+      await this.releaseLock(true);
+      return false;
+    }
     // Pool clients are reused: remove the listener, or every standby attempt adds one more.
     client.off('error', ignoreError);
     client.release();
     return false;
+  }
+
+  private async load(client: PoolClient): Promise<void> {
+    this.reloadRequested = false;
+    this.stored = await loadCheckpoint(client, this.name);
+    this.position = this.stored;
+    this.storedAt = Date.now();
   }
 
   private async releaseLock(broken: boolean): Promise<void> {
@@ -187,6 +249,7 @@ export class Consumer {
       return;
     }
     try {
+      await this.storeIdle(client, true).catch(() => undefined);
       await unlockConsumer(client, this.name);
       client.release();
     } catch {
@@ -194,63 +257,99 @@ export class Consumer {
     }
   }
 
-  /** One batch: for a projection, read model and checkpoint commit together. */
-  private async handleBatch(client: PoolClient): Promise<{ handled: number; more: boolean }> {
-    const sub = this.subscription;
-    if (sub.kind === 'projection') {
-      // Read model and checkpoint commit together, so a commit lost in a database crash loses
-      // both and the batch is simply applied again: no need to wait for the disk here.
-      await client.query('begin; set local synchronous_commit = off');
-      try {
-        const from = await loadCheckpoint(client, this.name);
-        const { events, position } = await readAllVisible(client, { after: from, limit: this.batchSize, types: this.types });
-        if (position.globalPosition === from.globalPosition && position.transactionId === from.transactionId) {
-          await client.query('commit');
-          return { handled: 0, more: false };
-        }
-        if (events.length) await sub.projection.apply(events, client);
-        if (!(await advanceCheckpoint(client, this.name, from, position))) {
-          await client.query('rollback');
-          return { handled: 0, more: true };
-        }
-        await client.query('commit');
-        this.options.onBatch?.(events.length);
-        return { handled: events.length, more: true };
-      } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        throw err;
-      }
-    }
-    const from = await loadCheckpoint(client, this.name);
-    const { events, position } = await readAllVisible(client, { after: from, limit: this.batchSize, types: this.types });
-    if (position.globalPosition === from.globalPosition && position.transactionId === from.transactionId) {
-      return { handled: 0, more: false };
-    }
-    if (events.length) await sub.reactor.react(events);
-    // A lost checkpoint only repeats effects that are idempotent by design: no disk wait.
-    await client.query('begin; set local synchronous_commit = off');
-    await advanceCheckpoint(client, this.name, from, position);
-    await client.query('commit');
-    this.options.onBatch?.(events.length);
-    return { handled: events.length, more: true };
+  /** The next events: from the tail when it holds them, else from the table. */
+  private async next(client: PoolClient): Promise<{ events: StoredEvent[]; position: LogPosition; more: boolean }> {
+    const from = this.position!;
+    const cached = this.tail?.readAfter(from, this.batchSize, this.types);
+    if (cached) return cached;
+    const read = await readAllVisible(client, { after: from, limit: this.batchSize, types: this.types });
+    const more = read.scanned === this.batchSize;
+    // Nothing visible after here right now: the tail can take over from this point.
+    if (!more) this.tail?.seed(read.position);
+    return { events: read.events, position: read.position, more };
   }
 
-  /** Waits `ms`, or less when stopped or (if `wakeOnEvents`) when events were appended. */
-  private sleep(ms: number, wakeOnEvents = true): Promise<void> {
-    if (!this.running) return Promise.resolve();
+  /** One batch: for a projection, read model and checkpoint commit together. */
+  private async handleBatch(client: PoolClient, storeEveryBatch: boolean): Promise<{ handled: number; more: boolean }> {
+    const { events, position, more } = await this.next(client);
+    if (!events.length) {
+      if (!samePosition(position, this.position!)) this.moved(position);
+      await this.storeIdle(client, storeEveryBatch);
+      return { handled: 0, more };
+    }
+    const sub = this.subscription;
+    // A lost checkpoint only repeats the batch (read model and checkpoint are lost together; a
+    // reactor's effects are idempotent by design): no need to wait for the disk.
+    if (sub.kind === 'projection') {
+      await client.query('begin; set local synchronous_commit = off');
+      try {
+        await sub.projection.apply(events, client);
+        await client.query(advanceAndCommitSql(this.name, this.stored!, position));
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        if ((err as { code?: string }).code !== CHECKPOINT_MOVED) throw err;
+        await this.load(client);
+        return { handled: 0, more: true };
+      }
+    } else {
+      await sub.reactor.react(events);
+      if (!(await this.commitPosition(client, position))) return { handled: 0, more: true };
+    }
+    this.stored = position;
+    this.storedAt = Date.now();
+    this.moved(position);
+    this.options.onBatch?.(events.length);
+    return { handled: events.length, more };
+  }
+
+  /** Stores a position reached by skipping events, when due; every skip would cost a commit. */
+  private async storeIdle(client: PoolClient, now: boolean): Promise<void> {
+    if (!this.stored || !this.position || samePosition(this.stored, this.position)) return;
+    if (!now && Date.now() - this.storedAt < this.idleCheckpointMs) return;
+    const position = this.position;
+    if (await this.commitPosition(client, position)) {
+      this.stored = position;
+      this.storedAt = Date.now();
+    }
+  }
+
+  /** Moves the stored checkpoint in one round trip; false (and reloaded) when a rebuild reset it. */
+  private async commitPosition(client: PoolClient, position: LogPosition): Promise<boolean> {
+    try {
+      await client.query(`begin; set local synchronous_commit = off; ${advanceAndCommitSql(this.name, this.stored!, position)}`);
+      return true;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      if ((err as { code?: string }).code !== CHECKPOINT_MOVED) throw err;
+      await this.load(client);
+      return false;
+    }
+  }
+
+  private moved(position: LogPosition): void {
+    this.position = position;
+    this.options.onAdvance?.(position);
+  }
+
+  /**
+   * Waits `ms`, or less when stopped or (if `wakeOnEvents`) when events were appended; true
+   * when something woke it before the time was up.
+   */
+  private sleep(ms: number, wakeOnEvents = true): Promise<boolean> {
+    if (!this.running) return Promise.resolve(true);
     if (wakeOnEvents && this.pending) {
       this.pending = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
         this.wake = null;
-        resolve();
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(() => done(false), ms);
       this.wake = () => {
-        if (wakeOnEvents || !this.running) done();
+        if (wakeOnEvents || !this.running) done(true);
       };
     });
   }

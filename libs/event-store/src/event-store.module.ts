@@ -32,6 +32,7 @@ export class EventStoreModule implements OnApplicationBootstrap, OnApplicationSh
   static forRoot(options: EventStoreModuleOptions): DynamicModule {
     const pool = createPool(options.databaseUrl, { max: options.poolSize ?? 30 });
     const notifier = new EventNotifier({ connectionString: options.databaseUrl });
+    const host = new SubscriptionHost(pool, notifier, { pollMs: options.pollMs });
     return {
       module: EventStoreModule,
       providers: [
@@ -40,8 +41,8 @@ export class EventStoreModule implements OnApplicationBootstrap, OnApplicationSh
         { provide: EventNotifier, useValue: notifier },
         { provide: EventStore, useValue: new EventStore(pool) },
         { provide: Sealer, useValue: new Sealer(pool, options.masterKey, notifier) },
-        { provide: SubscriptionHost, useValue: new SubscriptionHost(pool, notifier, { pollMs: options.pollMs }) },
-        { provide: ReadYourWrites, useValue: new ReadYourWrites(pool, notifier) },
+        { provide: SubscriptionHost, useValue: host },
+        { provide: ReadYourWrites, useValue: new ReadYourWrites(pool, host) },
       ],
       exports: [PG_POOL, EventNotifier, EventStore, Sealer, SubscriptionHost, ReadYourWrites],
     };

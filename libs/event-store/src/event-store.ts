@@ -49,6 +49,8 @@ export interface ReadAllResult {
   events: StoredEvent[];
   /** Where the scan ended, also past events the type filter left out. */
   position: LogPosition;
+  /** Events scanned, wanted or not: fewer than the limit means the visible end was reached. */
+  scanned: number;
 }
 
 const encodeExpected = (e: ExpectedVersion): number =>
@@ -60,7 +62,7 @@ const WAKE_SPACING_MS = 5;
 // Named statements: parsed and planned once per connection.
 const APPEND_RESULT = 'select ok, actual_version, next_version, first_position, last_position from';
 
-const COLUMNS = `global_position, transaction_id::text as transaction_id, stream_id, stream_version, event_id, type,
+export const COLUMNS = `global_position, transaction_id::text as transaction_id, stream_id, stream_version, event_id, type,
   schema_version, data, metadata, project_id, recorded_at, encode(hash, 'hex') as hash`;
 
 export function toStoredEvent(r: any): StoredEvent {
@@ -99,7 +101,7 @@ export class EventStore {
     // The NOTIFY that wakes consumers (see p_notify in genaug_append) is sent by the append's own
     // transaction inside a caller's transaction (so it comes with that commit) and for a deferred
     // append (whose commit does not wait for the disk); otherwise after the commit, coalesced.
-    const notifyInside = options.client !== undefined || options.flush === 'deferred';
+    const notifyInside = (options.client !== undefined && !this.managed.has(options.client)) || options.flush === 'deferred';
     const values = [streamId, encodeExpected(expected), JSON.stringify(payload), projectId];
     const res = await (options.client ?? this.pool).query(
       options.flush === 'deferred'
@@ -114,6 +116,34 @@ export class EventStore {
       firstPosition: Number(row.first_position),
       lastPosition: Number(row.last_position),
     };
+  }
+
+  /** Clients in a transaction run by `transaction()`, which wakes consumers after its commit. */
+  private readonly managed = new WeakSet<PoolClient>();
+
+  /**
+   * Runs `work` in one transaction (appends pass `client`), retrying it on a serialization
+   * failure (40001, see AppendOptions.client). Consumers are woken once, after the commit, so
+   * the commit does not hold the server's notification lock through its disk flush.
+   */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>, attempts = 3): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      this.managed.add(client);
+      try {
+        await client.query('begin');
+        const result = await work(client);
+        await client.query('commit');
+        this.wakeConsumers();
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        if ((err as { code?: string }).code !== '40001' || attempt >= attempts) throw err;
+      } finally {
+        this.managed.delete(client);
+        client.release();
+      }
+    }
   }
 
   private wakeInFlight = false;
@@ -198,5 +228,5 @@ export async function readAllVisible(runner: Pool | PoolClient, options: ReadAll
   const position = last ? { transactionId: String(last.transaction_id), globalPosition: Number(last.global_position) } : after;
   const events: StoredEvent[] = [];
   for (const r of res.rows) if (r.wanted) events.push(toStoredEvent(r));
-  return { events, position };
+  return { events, position, scanned: res.rows.length };
 }

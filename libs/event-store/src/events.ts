@@ -47,6 +47,20 @@ export interface LogPosition {
 
 export const LOG_START: LogPosition = { transactionId: '0', globalPosition: 0 };
 
+/** Orders log positions as consumers read them: by transaction id, then position. */
+export function compareLogPositions(a: LogPosition, b: LogPosition): number {
+  if (a.transactionId !== b.transactionId) {
+    // 64-bit ids as decimal strings: the longer is larger, equal lengths compare as text.
+    const x = a.transactionId;
+    const y = b.transactionId;
+    return x.length !== y.length ? x.length - y.length : x < y ? -1 : 1;
+  }
+  return a.globalPosition - b.globalPosition;
+}
+
+export const samePosition = (a: LogPosition, b: LogPosition): boolean =>
+  a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
+
 export class WrongExpectedVersionError extends Error {
   constructor(
     readonly streamId: string,

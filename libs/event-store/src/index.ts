@@ -14,3 +14,4 @@ export * from './sealing';
 export * from './decider';
 export * from './event-store.module';
 export * from './read-your-writes';
+export * from './log-tail';

@@ -7,7 +7,7 @@ import { logger } from '@genaug/kernel';
  */
 export class EventNotifier {
   private client: Client | null = null;
-  private listeners = new Set<() => void>();
+  private listeners = new Set<(payload: string) => void>();
   private keyListeners = new Set<(keyId: string | null) => void>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
@@ -20,7 +20,8 @@ export class EventNotifier {
     await this.connect();
   }
 
-  subscribe(listener: () => void): () => void {
+  /** `listener` gets the notification's payload: empty for appends, a notice otherwise. */
+  subscribe(listener: (payload: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -38,7 +39,7 @@ export class EventNotifier {
     const client = new Client(this.config);
     client.on('notification', (msg) => {
       if (msg.channel === 'genaug_keys') this.keyListeners.forEach((l) => l(msg.payload ?? ''));
-      else this.listeners.forEach((l) => l());
+      else this.listeners.forEach((l) => l(msg.payload ?? ''));
     });
     const lost = (reason: string) => {
       // Events from a connection we already replaced or closed are not news.
@@ -67,7 +68,7 @@ export class EventNotifier {
     if (this.connectedOnce) {
       // Whatever happened while we were away was not heard: wake consumers, forget cached keys.
       this.keyListeners.forEach((l) => l(null));
-      this.listeners.forEach((l) => l());
+      this.listeners.forEach((l) => l(''));
     }
     this.connectedOnce = true;
   }

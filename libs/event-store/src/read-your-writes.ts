@@ -1,42 +1,99 @@
 import type { Pool } from 'pg';
-import type { EventNotifier } from './notifier';
+import { compareLogPositions, type LogPosition } from './events';
+import type { SubscriptionHost } from './subscription-host';
+
+interface Waiter {
+  projection: string;
+  target: LogPosition;
+  deadline: number;
+  resolve: (done: boolean) => void;
+}
+
+// How often stored checkpoints are read while someone waits on a projection another process runs.
+const POLL_MS = 10;
 
 /**
  * Waits until a projection has applied the event at `globalPosition`, so a command's caller
  * can read its own write (create a key, then use it at once). Checkpoints order by
- * (transaction id, position), so the event's transaction id is looked up first.
+ * (transaction id, position), so the event's transaction id is looked up first. A projection
+ * this process runs tells its progress directly; for the others, one query per tick reads the
+ * stored checkpoints for every waiter at once.
  */
 export class ReadYourWrites {
+  private readonly waiters = new Set<Waiter>();
+  private timer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly pool: Pool,
-    private readonly notifier: EventNotifier | null,
-  ) {}
+    private readonly host: SubscriptionHost | null = null,
+  ) {
+    host?.onAdvance((name, position) => {
+      for (const w of this.waiters) if (w.projection === name && compareLogPositions(position, w.target) >= 0) this.settle(w, true);
+    });
+  }
 
   async waitFor(projection: string, globalPosition: number, timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    let wake: (() => void) | null = null;
-    const unsubscribe = this.notifier?.subscribe(() => wake?.()) ?? (() => undefined);
-    try {
-      for (;;) {
-        const res = await this.pool.query(
-          `select c.transaction_id > e.transaction_id
-               or (c.transaction_id = e.transaction_id and c.global_position >= e.global_position) as done
-           from genaug_events e left join genaug_checkpoints c on c.consumer = $2
-           where e.global_position = $1`,
-          [globalPosition, projection],
-        );
-        if (res.rows[0]?.done) return true;
-        if (Date.now() >= deadline) return false;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 25);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-      }
-    } finally {
-      unsubscribe();
+    const target = await this.positionOf(globalPosition, deadline);
+    if (!target) return false;
+    const local = this.host?.handledThrough(projection);
+    if (local && compareLogPositions(local, target) >= 0) return true;
+    return new Promise<boolean>((resolve) => {
+      this.waiters.add({ projection, target, deadline, resolve });
+      this.schedule();
+    });
+  }
+
+  /** The event's log position; it may take a moment to be visible to this connection's snapshot. */
+  private async positionOf(globalPosition: number, deadline: number): Promise<LogPosition | null> {
+    for (;;) {
+      const res = await this.pool.query({
+        name: 'genaug_ryw_position',
+        text: 'select transaction_id::text as tx from genaug_events where global_position = $1',
+        values: [globalPosition],
+      });
+      if (res.rowCount) return { transactionId: res.rows[0].tx, globalPosition };
+      if (Date.now() >= deadline) return null;
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.waiters.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.poll()
+        .catch(() => undefined)
+        .finally(() => this.schedule());
+    }, POLL_MS);
+  }
+
+  private async poll(): Promise<void> {
+    const now = Date.now();
+    const remote = new Set<string>();
+    for (const w of this.waiters) {
+      const local = this.host?.handledThrough(w.projection);
+      if (local && compareLogPositions(local, w.target) >= 0) this.settle(w, true);
+      else if (now >= w.deadline) this.settle(w, false);
+      else if (!local) remote.add(w.projection);
+    }
+    if (!remote.size) return;
+    const res = await this.pool.query({
+      name: 'genaug_ryw_checkpoints',
+      text: 'select consumer, transaction_id::text as tx, global_position from genaug_checkpoints where consumer = any($1)',
+      values: [[...remote]],
+    });
+    const stored = new Map<string, LogPosition>(
+      res.rows.map((r) => [r.consumer, { transactionId: r.tx, globalPosition: Number(r.global_position) }]),
+    );
+    for (const w of this.waiters) {
+      const p = stored.get(w.projection);
+      if (p && compareLogPositions(p, w.target) >= 0) this.settle(w, true);
+    }
+  }
+
+  private settle(w: Waiter, done: boolean): void {
+    if (!this.waiters.delete(w)) return;
+    w.resolve(done);
   }
 }

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { consumerLag, resetCheckpoint, type ConsumerLag } from './checkpoints';
-import { Consumer, isConsumerActive, tryLockConsumer, unlockConsumer, type ConsumerOptions, type ConsumerStatus } from './consumer';
+import { Consumer, isConsumerActive, resetNotice, tryLockConsumer, unlockConsumer, type ConsumerOptions, type ConsumerStatus } from './consumer';
+import type { LogPosition } from './events';
+import { LogTail } from './log-tail';
 import type { EventNotifier } from './notifier';
 import type { Projection, Reactor, Subscription } from './subscriptions';
 
@@ -26,12 +28,27 @@ export class SubscriptionHost {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly consumers = new Map<string, Consumer>();
   private readonly errorListeners = new Set<(consumer: string, err: Error) => void>();
+  private readonly advanceListeners = new Set<(consumer: string, position: LogPosition) => void>();
+  private readonly tail: LogTail;
 
   constructor(
     private readonly pool: Pool,
     private readonly notifier: EventNotifier | null,
     private readonly options: ConsumerOptions = {},
-  ) {}
+  ) {
+    this.tail = new LogTail(pool, notifier);
+  }
+
+  /** Told whenever a consumer this process runs has handled the log up to a new position. */
+  onAdvance(listener: (consumer: string, position: LogPosition) => void): () => void {
+    this.advanceListeners.add(listener);
+    return () => this.advanceListeners.delete(listener);
+  }
+
+  /** How far this process's consumer has handled the log; null when it does not run the active one. */
+  handledThrough(name: string): LogPosition | null {
+    return this.consumers.get(name)?.handledThrough() ?? null;
+  }
 
   /** Told of every failed batch of a consumer this process runs (metrics count them). */
   onConsumerError(listener: (consumer: string, err: Error) => void): () => void {
@@ -75,15 +92,26 @@ export class SubscriptionHost {
 
   /** Starts a consumer for each subscription (or only the named ones). */
   start(only?: (sub: Subscription, name: string) => boolean): void {
+    this.tail.start();
     for (const [name, sub] of this.subscriptions) {
       if (this.consumers.has(name) || (only && !only(sub, name))) continue;
-      const consumer = new Consumer(this.pool, sub, this.notifier, {
-        ...this.options,
-        onError: (err) => {
-          this.options.onError?.(err);
-          for (const listener of this.errorListeners) listener(name, err);
+      const consumer = new Consumer(
+        this.pool,
+        sub,
+        this.notifier,
+        {
+          ...this.options,
+          onError: (err) => {
+            this.options.onError?.(err);
+            for (const listener of this.errorListeners) listener(name, err);
+          },
+          onAdvance: (position) => {
+            this.options.onAdvance?.(position);
+            for (const listener of this.advanceListeners) listener(name, position);
+          },
         },
-      });
+        this.tail,
+      );
       this.consumers.set(name, consumer);
       consumer.start();
     }
@@ -92,6 +120,7 @@ export class SubscriptionHost {
   async stop(): Promise<void> {
     await Promise.all([...this.consumers.values()].map((c) => c.stop()));
     this.consumers.clear();
+    await this.tail.stop();
   }
 
   /** Handles everything visible now in every subscription; tests and the CLI use it. */
@@ -141,8 +170,8 @@ export class SubscriptionHost {
       for (const table of projection.tables) await client.query(`drop table if exists ${table} cascade`);
       await projection.setup(client);
       await resetCheckpoint(client, name);
-      // Delivered at commit: a running instance starts replaying now rather than at its next poll.
-      await client.query("select pg_notify('genaug_events', '')");
+      // Delivered at commit: a running instance reloads its checkpoint and replays now.
+      await client.query("select pg_notify('genaug_events', $1)", [resetNotice(name)]);
       await client.query('commit');
     } catch (err) {
       await client.query('rollback').catch(() => undefined);

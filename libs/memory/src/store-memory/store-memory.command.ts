@@ -110,21 +110,20 @@ export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMem
     throw new AppError(409, 'conflict', 'A concurrent store with this idempotency_key won; retry the request', { param: 'idempotency_key' });
   }
 
-  /** MemoryStored and the key's claim commit together, or neither does. */
+  /**
+   * MemoryStored and the key's claim commit together, or neither does. Returns MemoryStored's
+   * position: the one the memory projection reads (it skips the claim).
+   */
   private async appendClaimed(stream: string, stored: NewEvent, keyStream: string, claimed: NewEvent, keyVersion?: number): Promise<number> {
-    const client = await this.store.pool.connect();
-    try {
-      await client.query('begin');
-      await this.store.append(stream, [stored], { expectedVersion: 'any', client });
-      const res = await this.store.append(keyStream, [claimed], { expectedVersion: keyVersion ?? 'no_stream', client });
-      await client.query('commit');
-      return res.lastPosition;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    return this.store.transaction(
+      async (client) => {
+        const res = await this.store.append(stream, [stored], { expectedVersion: 'any', client });
+        await this.store.append(keyStream, [claimed], { expectedVersion: keyVersion ?? 'no_stream', client });
+        return res.lastPosition;
+      },
+      // A serialization failure is retried by execute(), which reads the key's stream first.
+      1,
+    );
   }
 
   private async replay(projectId: string, claim: StoredEvent, sameRequest: boolean): Promise<StoreMemoryResult> {
