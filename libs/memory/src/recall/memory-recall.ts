@@ -1,7 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { PG_POOL } from '@genaug/event-store';
 import { CLOCK, type Clock } from '@genaug/kernel';
 import { estimateTokens } from '@genaug/models';
 import { memorySettingsOf } from '../memory-settings';
+import { MEMORY_TABLE } from '../projections/memories.projection';
 import { MemorySearch } from '../search-memory/memory-search';
 
 export interface RecalledMemory {
@@ -45,6 +48,8 @@ export class MemoryRecall {
   constructor(
     private readonly search: MemorySearch,
     @Inject(CLOCK) private readonly clock: Clock,
+    // Absent where memories are not in PostgreSQL (the mock server): recall then just searches.
+    @Optional() @Inject(PG_POOL) private readonly pool?: Pool,
   ) {}
 
   /** The project setting `memory.use_in_turns` (default true). */
@@ -61,6 +66,9 @@ export class MemoryRecall {
   async recall(projectId: string, userId: string, query: string, limits: RecallLimits): Promise<RecalledMemory[]> {
     const text = query.trim().slice(-QUERY_MAX_CHARS);
     if (!text || limits.maxCount < 1 || limits.maxTokens < 1) return [];
+    // Most turns' users have no memories; one probe of the user index then replaces a search
+    // of several round trips (words, then trigrams in a transaction of its own).
+    if (!(await this.hasMemories(projectId, userId))) return [];
     const ranked = await this.search.search(projectId, {
       userId,
       query: text,
@@ -74,6 +82,16 @@ export class MemoryRecall {
       importance_score: m.importance_score,
       score: m.score,
     }));
+  }
+
+  private async hasMemories(projectId: string, userId: string): Promise<boolean> {
+    if (!this.pool) return true;
+    const res = await this.pool.query({
+      name: 'memory-recall-any',
+      text: `select exists (select 1 from ${MEMORY_TABLE} where project_id = $1 and user_id = $2) as any`,
+      values: [projectId, userId],
+    });
+    return res.rows[0].any === true;
   }
 
   /** The recalled memories as one block of text for the model's instructions. */
