@@ -1,5 +1,5 @@
 import type { ModelRequest } from './model-request';
-import type { ModelStreamEvent } from './model-stream';
+import type { CollectedAnswer, ModelStreamEvent } from './model-stream';
 
 /** One kind of model service: the deterministic local model or an upstream protocol. */
 export interface ModelProvider {
@@ -8,6 +8,12 @@ export interface ModelProvider {
    * the upstream refuses or fails. `signal` aborts the call (caller gone, or timed out).
    */
   stream(model: string, request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent>;
+  /**
+   * The whole answer in one response, for a caller that would only gather the stream: one
+   * JSON body costs the upstream, the network and us much less than a chunk per token.
+   * Optional: the router streams from providers without it.
+   */
+  answer?(model: string, request: ModelRequest, signal: AbortSignal): Promise<CollectedAnswer>;
 }
 
 /**

@@ -47,4 +47,15 @@ export async function collectAnswer(events: AsyncIterable<ModelStreamEvent>): Pr
   throw new Error('The model stream ended before it completed');
 }
 
+/** A whole answer as the events a stream of it would end with: text, calls, `completed`. */
+export async function* answerEvents(answer: Promise<CollectedAnswer>): AsyncGenerator<ModelStreamEvent> {
+  const { text, functionCalls, usage, finishReason } = await answer;
+  if (text) yield { type: 'text.delta', delta: text };
+  for (const call of functionCalls) {
+    yield { type: 'function_call.started', callId: call.callId, name: call.name };
+    yield { type: 'function_call.done', callId: call.callId, name: call.name, arguments: call.arguments };
+  }
+  yield { type: 'completed', usage, finishReason };
+}
+
 export const totalTokens = (usage: ModelUsage) => usage.inputTokens + usage.outputTokens;

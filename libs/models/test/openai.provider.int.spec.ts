@@ -91,6 +91,22 @@ describe('openai provider against a Chat Completions server', () => {
     expect(answer.finishReason).toBe('tool_calls');
   });
 
+  it('answers whole in one JSON response when asked for the whole answer', async () => {
+    upstream.options.reply = { text: 'Checking.', toolCalls: [{ id: 'call_w', name: 'get_weather', arguments: { city: 'Oslo' } }], finishReason: 'stop', usage: { inputTokens: 9, outputTokens: 4, cachedTokens: 2 } };
+    const answer = await provider.answer('gpt-4o-mini', { messages: [user('Weather in Oslo?')], tools: [weather], maxOutputTokens: 50 }, signal());
+    expect(answer).toEqual({
+      text: 'Checking.',
+      functionCalls: [{ callId: 'call_w', name: 'get_weather', arguments: '{"city":"Oslo"}' }],
+      usage: { inputTokens: 9, outputTokens: 4, cachedTokens: 2 },
+      finishReason: 'tool_calls',
+    });
+    expect(upstream.calls[0].body).toMatchObject({ model: 'gpt-4o-mini', max_completion_tokens: 50, messages: [{ role: 'user', content: 'Weather in Oslo?' }] });
+    expect(upstream.calls[0].body.stream).toBeUndefined();
+
+    upstream.options.failFirst = { count: 1, status: 503 };
+    await expect(provider.answer('gpt-4o-mini', { messages: [user('Hi')] }, signal())).rejects.toMatchObject({ failure: 'server_error', status: 503 });
+  });
+
   it('sends earlier calls, their outputs, images and the response format', async () => {
     upstream.options.reply = { text: '{"seat":"window"}' };
     const schema = { type: 'object', properties: { seat: { type: 'string' } }, required: ['seat'], additionalProperties: false };

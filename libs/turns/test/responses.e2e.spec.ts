@@ -237,6 +237,8 @@ describe('POST /v1/responses', () => {
       expect(res.body.output[0].content[0].text).toContain('Hello upstream');
       const calls = (await events(res.body.id)).filter((e: any) => e.type === 'ModelCalled').map((e: any) => [e.data.model, e.data.outcome]);
       expect(calls).toEqual([['gpt-slow', 'timeout'], ['gpt-fast', 'ok']]);
+      // Nobody watches this answer arrive, so the model is asked for it whole.
+      expect(fast.calls[fast.calls.length - 1].body.stream).toBeUndefined();
     });
 
     it('answers 504 upstream_timeout when every model times out, and records the failed turn', async () => {
@@ -297,6 +299,7 @@ describe('POST /v1/responses', () => {
       }
       expect(got.body.status).toBe('completed');
       expect(got.body.output[0].content[0].text).toContain('twelve');
+      expect(fast.calls[fast.calls.length - 1].body.stream).toBe(true);
       fast.options.chunkDelayMs = 5;
       fast.options.reply = undefined;
     });

@@ -26,7 +26,7 @@ export interface FakeUpstreamOptions {
   reply?: FakeReply | ((body: any, call: number) => FakeReply);
   /** Wait before answering, e.g. longer than a client's timeout to cause one. */
   delayMs?: number;
-  /** Pause between streamed chunks. */
+  /** Pause between streamed chunks; a whole (non-streamed) answer waits for all of them. */
   chunkDelayMs?: number;
   /**
    * Answer the next `count` calls with this status (429, 500, 503, 529…) and an error body,
@@ -131,9 +131,13 @@ export async function startFakeUpstream(protocol: UpstreamProtocol, options: Fak
     }
     const scripted = typeof options.reply === 'function' ? options.reply(body, call) : (options.reply ?? protocol.defaultReply(body));
     const reply = resolveReply(scripted, body);
-    if (!protocol.isStream(body)) return send(res, 200, protocol.json(body, reply));
-
     const { frames, firstContent } = protocol.sse(body, reply);
+    if (!protocol.isStream(body)) {
+      // A whole answer takes as long to generate as the streamed one.
+      if (!options.zeroLatency && !(await wait((options.chunkDelayMs ?? 0) * frames.length, res))) return;
+      return send(res, 200, protocol.json(body, reply));
+    }
+
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const breaks = options.breakMidStream;
     if (options.zeroLatency && !breaks) return res.end(frames.join(''));

@@ -1,20 +1,15 @@
 import type {
   ChatCompletionContentPart,
-  ChatCompletionCreateParamsStreaming,
+  ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
 import { contentParts, contentText, type ContentPart, type ModelRequest, type ToolChoice } from '../model-request';
 
-/** A Chat Completions request for `model`, always streamed with usage in the last chunk. */
-export function chatCompletionRequest(model: string, request: ModelRequest): ChatCompletionCreateParamsStreaming {
+/** A Chat Completions request for `model`; the provider adds the streaming options when it streams. */
+export function chatCompletionRequest(model: string, request: ModelRequest): ChatCompletionCreateParamsNonStreaming {
   const hasTools = (request.tools?.length ?? 0) > 0;
-  const params: ChatCompletionCreateParamsStreaming = {
-    model,
-    messages: chatMessages(request),
-    stream: true,
-    stream_options: { include_usage: true },
-  };
+  const params: ChatCompletionCreateParamsNonStreaming = { model, messages: chatMessages(request) };
   if (hasTools) {
     params.tools = request.tools!.map((tool) => ({
       type: 'function',

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { upstreamErrorFrom, type ModelProvider } from '../model-provider';
 import type { ModelRequest } from '../model-request';
-import type { FinishReason, ModelStreamEvent, ModelUsage } from '../model-stream';
+import type { CollectedAnswer, FinishReason, ModelStreamEvent, ModelUsage } from '../model-stream';
 import { chatCompletionRequest } from './openai-request';
 
 export interface OpenAIProviderConfig {
@@ -26,7 +26,10 @@ export class OpenAIProvider implements ModelProvider {
 
   async *stream(model: string, request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
     try {
-      const chunks = await this.client.chat.completions.create(chatCompletionRequest(model, request), { signal });
+      const chunks = await this.client.chat.completions.create(
+        { ...chatCompletionRequest(model, request), stream: true, stream_options: { include_usage: true } },
+        { signal },
+      );
       const calls = new Map<number, { callId: string; name: string; arguments: string }>();
       let finishReason: FinishReason = 'stop';
       let usage: ModelUsage = { inputTokens: 0, outputTokens: 0 };
@@ -55,14 +58,35 @@ export class OpenAIProvider implements ModelProvider {
       for (const call of [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c)) {
         yield { type: 'function_call.done', callId: call.callId, name: call.name, arguments: call.arguments };
       }
-      // Some compatible servers end tool calls with "stop"; what matters is that calls were made.
-      if (calls.size > 0 && finishReason === 'stop') finishReason = 'tool_calls';
-      yield { type: 'completed', usage, finishReason };
+      yield { type: 'completed', usage, finishReason: withCalls(finishReason, calls.size) };
+    } catch (err) {
+      throw upstreamErrorFrom(err, OpenAI);
+    }
+  }
+
+  async answer(model: string, request: ModelRequest, signal: AbortSignal): Promise<CollectedAnswer> {
+    try {
+      const completion = await this.client.chat.completions.create(chatCompletionRequest(model, request), { signal });
+      const choice = completion.choices[0];
+      const message = choice?.message;
+      const functionCalls = (message?.tool_calls ?? []).flatMap((call) =>
+        call.type === 'function' ? [{ callId: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+      );
+      return {
+        // A refusal is the answer's text, as when it streams.
+        text: (message?.content ?? '') + (message?.refusal ?? ''),
+        functionCalls,
+        usage: completion.usage ? usageOf(completion.usage) : { inputTokens: 0, outputTokens: 0 },
+        finishReason: withCalls(choice?.finish_reason ? finishReasonOf(choice.finish_reason) : 'stop', functionCalls.length),
+      };
     } catch (err) {
       throw upstreamErrorFrom(err, OpenAI);
     }
   }
 }
+
+// Some compatible servers end tool calls with "stop"; what matters is that calls were made.
+const withCalls = (reason: FinishReason, calls: number): FinishReason => (calls > 0 && reason === 'stop' ? 'tool_calls' : reason);
 
 function usageOf(usage: OpenAI.CompletionUsage): ModelUsage {
   const out: ModelUsage = { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };

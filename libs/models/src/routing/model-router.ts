@@ -3,7 +3,7 @@ import { AnthropicProvider } from '../anthropic/anthropic.provider';
 import { LocalProvider } from '../local/local.provider';
 import { errorMessage, UpstreamError, type ModelProvider } from '../model-provider';
 import type { ModelRequest } from '../model-request';
-import { collectAnswer, type CollectedAnswer, type FinishReason, type ModelStreamEvent, type ModelUsage } from '../model-stream';
+import { answerEvents, collectAnswer, type CollectedAnswer, type FinishReason, type ModelStreamEvent, type ModelUsage } from '../model-stream';
 import { OpenAIProvider } from '../openai/openai.provider';
 import { costUsd } from '../pricing/prices';
 import { effectiveModelSettings, type EffectiveModelSettings, type ProviderConfig } from '../settings/effective-settings';
@@ -31,6 +31,12 @@ export interface ModelCallInput {
   request: ModelRequest;
   /** The project's model settings; the defaults when absent. */
   settings?: ModelSettings;
+  /**
+   * False when the caller only wants the whole answer (nobody watches it arrive): providers
+   * that can answer in one response are asked to, and `timeoutMs` bounds the wait for all of it.
+   * The events are the same either way.
+   */
+  stream?: boolean;
 }
 
 /** Who answered, and what it cost. */
@@ -121,7 +127,7 @@ export class ModelRouter {
     return new ModelCall((attempts, answered) => this.run(attempts, answered, input, candidates, effective));
   }
 
-  /** The whole answer at once, from the same streamed path. */
+  /** The whole answer at once, gathered from the events of `call`. */
   async complete(input: ModelCallInput): Promise<ModelAnswer> {
     const call = this.call(input);
     const answer = await collectAnswer(call);
@@ -162,7 +168,11 @@ export class ModelRouter {
             upstream.abort(error);
             return error;
           };
-          const events = withIdleTimeout(provider.stream(model, request, upstream.signal), config.timeoutMs, timeout);
+          const source =
+            input.stream === false && provider.answer
+              ? answerEvents(provider.answer(model, request, upstream.signal))
+              : provider.stream(model, request, upstream.signal);
+          const events = withIdleTimeout(source, config.timeoutMs, timeout);
           for await (const event of events) {
             if (event.type === 'completed') {
               const cost = costUsd(`${config.name}/${model}`, event.usage, settings.prices);

@@ -155,7 +155,8 @@ export class TurnRunner {
 
     try {
       if (!validates) {
-        const call = this.router.call({ model: request.model, request: modelRequest, settings: plan.settings.models });
+        // A turn its client does not stream is answered whole: the model can answer it whole too.
+        const call = this.router.call({ model: request.model, request: modelRequest, settings: plan.settings.models, stream: !!request.stream });
         try {
           for await (const event of call) {
             if (event.type === 'completed') {
@@ -220,7 +221,7 @@ export class TurnRunner {
     attempts: ModelAttempt[],
     finish: (call: any) => void,
   ): Promise<{ text: string; finishReason: FinishReason; functionCalls: { callId: string; name: string; arguments: string }[] }> {
-    const call = this.router.call({ model: plan.request.model, request, settings: plan.settings.models });
+    const call = this.router.call({ model: plan.request.model, request, settings: plan.settings.models, stream: false });
     let text = '';
     let finishReason: FinishReason = 'stop';
     const functionCalls: { callId: string; name: string; arguments: string }[] = [];
