@@ -112,7 +112,7 @@ export class Consumer {
     this.types = s.types;
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 500;
-    this.coalesceMs = options.coalesceMs ?? 10;
+    this.coalesceMs = options.coalesceMs ?? 5;
     this.standbyMs = options.standbyMs ?? 1000;
     this.idleCheckpointMs = options.idleCheckpointMs ?? 1000;
   }

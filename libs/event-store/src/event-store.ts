@@ -32,6 +32,17 @@ export interface AppendOptions {
   flush?: 'durable' | 'deferred';
 }
 
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion?: ExpectedVersion;
+}
+
+export interface MultiAppendResult extends AppendResult {
+  streamId: string;
+  transactionId: string;
+}
+
 export interface ReadStreamOptions {
   /** Inclusive version to start from; defaults to the first (forwards) or last (backwards). */
   fromVersion?: number;
@@ -57,13 +68,28 @@ const encodeExpected = (e: ExpectedVersion): number =>
   e === 'any' ? -1 : e === 'no_stream' ? -2 : e === 'stream_exists' ? -3 : e;
 
 // Least time between two NOTIFYs sent after commits: under load one wakes consumers for many appends.
-const WAKE_SPACING_MS = 5;
+const WAKE_SPACING_MS = 2;
 
 // Named statements: parsed and planned once per connection.
 const APPEND_RESULT = 'select ok, actual_version, next_version, first_position, last_position from';
 
 export const COLUMNS = `global_position, transaction_id::text as transaction_id, stream_id, stream_version, event_id, type,
   schema_version, data, metadata, project_id, recorded_at, encode(hash, 'hex') as hash`;
+
+/** Validates events and shapes them as the append functions take them. */
+function encodeEvents(events: NewEvent[]) {
+  if (events.length === 0) throw new Error('append needs at least one event');
+  for (const e of events) validateEvent(e);
+  const projectId = events.find((e) => e.metadata?.project_id)?.metadata?.project_id ?? null;
+  const payload = events.map((e) => ({
+    event_id: e.eventId ?? newUuid(),
+    type: e.type,
+    schema_version: e.schemaVersion ?? 1,
+    data: e.data,
+    metadata: e.metadata ?? {},
+  }));
+  return { payload, projectId };
+}
 
 export function toStoredEvent(r: any): StoredEvent {
   return {
@@ -87,21 +113,12 @@ export class EventStore {
   constructor(readonly pool: Pool) {}
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
-    for (const e of events) validateEvent(e);
-    const projectId = events.find((e) => e.metadata?.project_id)?.metadata?.project_id ?? null;
-    const payload = events.map((e) => ({
-      event_id: e.eventId ?? newUuid(),
-      type: e.type,
-      schema_version: e.schemaVersion ?? 1,
-      data: e.data,
-      metadata: e.metadata ?? {},
-    }));
+    const { payload, projectId } = encodeEvents(events);
     const expected = options.expectedVersion ?? 'any';
     // The NOTIFY that wakes consumers (see p_notify in genaug_append) is sent by the append's own
     // transaction inside a caller's transaction (so it comes with that commit) and for a deferred
     // append (whose commit does not wait for the disk); otherwise after the commit, coalesced.
-    const notifyInside = (options.client !== undefined && !this.managed.has(options.client)) || options.flush === 'deferred';
+    const notifyInside = options.client !== undefined || options.flush === 'deferred';
     const values = [streamId, encodeExpected(expected), JSON.stringify(payload), projectId];
     const res = await (options.client ?? this.pool).query(
       options.flush === 'deferred'
@@ -118,32 +135,37 @@ export class EventStore {
     };
   }
 
-  /** Clients in a transaction run by `transaction()`, which wakes consumers after its commit. */
-  private readonly managed = new WeakSet<PoolClient>();
-
   /**
-   * Runs `work` in one transaction (appends pass `client`), retrying it on a serialization
-   * failure (40001, see AppendOptions.client). Consumers are woken once, after the commit, so
-   * the commit does not hold the server's notification lock through its disk flush.
+   * Appends to several streams atomically in one round trip (each with its expected version):
+   * all commit, or none do and the first mismatch is thrown as WrongExpectedVersionError.
    */
-  async transaction<T>(work: (client: PoolClient) => Promise<T>, attempts = 3): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
-      this.managed.add(client);
-      try {
-        await client.query('begin');
-        const result = await work(client);
-        await client.query('commit');
-        this.wakeConsumers();
-        return result;
-      } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        if ((err as { code?: string }).code !== '40001' || attempt >= attempts) throw err;
-      } finally {
-        this.managed.delete(client);
-        client.release();
-      }
+  async appendMany(appends: StreamAppend[]): Promise<MultiAppendResult[]> {
+    const body = appends.map((a) => {
+      const { payload, projectId } = encodeEvents(a.events);
+      return { stream: a.streamId, expected: encodeExpected(a.expectedVersion ?? 'any'), events: payload, project: projectId };
+    });
+    let res;
+    try {
+      res = await this.pool.query({
+        name: 'genaug_append_many',
+        text: 'select stream, next_version, first_position, last_position, transaction_id from genaug_append_many($1)',
+        values: [JSON.stringify(body)],
+      });
+    } catch (err) {
+      const e = err as { code?: string; detail?: string };
+      if (e.code !== 'GAW01') throw err;
+      const { stream, actual } = JSON.parse(e.detail ?? '{}');
+      const failed = appends.find((a) => a.streamId === stream);
+      throw new WrongExpectedVersionError(stream, failed?.expectedVersion ?? 'any', Number(actual));
     }
+    this.wakeConsumers();
+    return res.rows.map((r) => ({
+      streamId: r.stream,
+      nextVersion: Number(r.next_version),
+      firstPosition: Number(r.first_position),
+      lastPosition: Number(r.last_position),
+      transactionId: r.transaction_id,
+    }));
   }
 
   private wakeInFlight = false;

@@ -32,9 +32,10 @@ export class ReadYourWrites {
     });
   }
 
-  async waitFor(projection: string, globalPosition: number, timeoutMs = 10_000): Promise<boolean> {
+  /** `event`: its global position, or its full log position when the append returned it. */
+  async waitFor(projection: string, event: number | LogPosition, timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const target = await this.positionOf(globalPosition, deadline);
+    const target = typeof event === 'number' ? await this.positionOf(event, deadline) : event;
     if (!target) return false;
     const local = this.host?.handledThrough(projection);
     if (local && compareLogPositions(local, target) >= 0) return true;

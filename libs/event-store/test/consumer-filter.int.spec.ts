@@ -1,4 +1,5 @@
-import { Consumer, consumerLag, EventStore, loadCheckpoint, SubscriptionHost, type StoredEvent } from '@genaug/event-store';
+import { Consumer, consumerLag, EventNotifier, EventStore, loadCheckpoint, SubscriptionHost, type StoredEvent } from '@genaug/event-store';
+import { waitUntil } from './support/read-model';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { ENTRY_RECORDED, entry, note } from '../../../test/support/fixtures/sample-events';
 
@@ -39,6 +40,29 @@ describe('a consumer filtered by event type', () => {
     // Nothing is handed over twice on the next round.
     expect(await consumer.catchUp()).toBe(0);
     expect(seen).toHaveLength(3);
+  });
+
+  it('running, passes what it does not want without a commit each time, and stores the position when it stops', async () => {
+    const notifier = new EventNotifier({ connectionString: db.url });
+    await notifier.start();
+    const host = new SubscriptionHost(db.pool, notifier, { idleCheckpointMs: 60_000 });
+    const quiet = { name: 'entries-quiet', types: [ENTRY_RECORDED], react: async () => undefined };
+    host.addReactor(quiet);
+    host.start();
+    try {
+      await waitUntil('the consumer is active', () => host.handledThrough('entries-quiet') !== null, 10_000);
+      const stored = await loadCheckpoint(db.pool, 'entries-quiet');
+      let last = 0;
+      for (let i = 0; i < 5; i++) last = (await store.append('notes', [note(`quiet ${i}`)])).lastPosition;
+      await waitUntil('the consumer has passed the notes', () => host.handledThrough('entries-quiet')?.globalPosition === last, 10_000);
+      expect(await loadCheckpoint(db.pool, 'entries-quiet')).toEqual(stored);
+    } finally {
+      await host.stop();
+      await notifier.stop();
+    }
+    expect((await loadCheckpoint(db.pool, 'entries-quiet')).globalPosition).toBe(
+      Number((await db.pool.query('select max(global_position) as p from genaug_events')).rows[0].p),
+    );
   });
 
   it('reports lag in its own types only', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { AppError, CLOCK, newId, type Clock } from '@genaug/kernel';
-import { ERASED, EventStore, ReadYourWrites, Sealer, WrongExpectedVersionError, type NewEvent, type StoredEvent } from '@genaug/event-store';
+import { ERASED, EventStore, ReadYourWrites, Sealer, WrongExpectedVersionError, type LogPosition, type NewEvent, type StoredEvent } from '@genaug/event-store';
 import { memoryEventMetadata, type CommandContext } from '../command-context';
 import { memoryKeyStream, memoryStream, memorySubject, type MemoryKeyClaimedData, type MemoryStoredData } from '../memory.events';
 import type { MemoryView } from '../memory-view';
@@ -77,8 +77,8 @@ export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMem
     };
 
     if (!input.idempotency_key) {
-      const res = await this.store.append(memoryStream(projectId, input.user_id), [stored], { expectedVersion: 'any' });
-      await this.ryw.waitFor(MEMORY_PROJECTION, res.lastPosition);
+      const [res] = await this.store.appendMany([{ streamId: memoryStream(projectId, input.user_id), events: [stored] }]);
+      await this.ryw.waitFor(MEMORY_PROJECTION, { transactionId: res.transactionId, globalPosition: res.lastPosition });
       return { memory, replayed: false };
     }
 
@@ -114,16 +114,12 @@ export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMem
    * MemoryStored and the key's claim commit together, or neither does. Returns MemoryStored's
    * position: the one the memory projection reads (it skips the claim).
    */
-  private async appendClaimed(stream: string, stored: NewEvent, keyStream: string, claimed: NewEvent, keyVersion?: number): Promise<number> {
-    return this.store.transaction(
-      async (client) => {
-        const res = await this.store.append(stream, [stored], { expectedVersion: 'any', client });
-        await this.store.append(keyStream, [claimed], { expectedVersion: keyVersion ?? 'no_stream', client });
-        return res.lastPosition;
-      },
-      // A serialization failure is retried by execute(), which reads the key's stream first.
-      1,
-    );
+  private async appendClaimed(stream: string, stored: NewEvent, keyStream: string, claimed: NewEvent, keyVersion?: number): Promise<LogPosition> {
+    const [memory] = await this.store.appendMany([
+      { streamId: stream, events: [stored], expectedVersion: 'any' },
+      { streamId: keyStream, events: [claimed], expectedVersion: keyVersion ?? 'no_stream' },
+    ]);
+    return { transactionId: memory.transactionId, globalPosition: memory.lastPosition };
   }
 
   private async replay(projectId: string, claim: StoredEvent, sameRequest: boolean): Promise<StoreMemoryResult> {

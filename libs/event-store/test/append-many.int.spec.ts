@@ -1,0 +1,45 @@
+import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { entry, note } from '../../../test/support/fixtures/sample-events';
+
+/** Several streams in one append: all commit or none, and the result names the transaction. */
+describe('appending to several streams at once', () => {
+  let db: TestDatabase;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('append_many');
+    store = new EventStore(db.pool);
+  });
+  afterAll(() => db.drop());
+
+  it('commits every stream in one transaction and reports its id and positions', async () => {
+    const [a, b] = await store.appendMany([
+      { streamId: 'many-a', events: [entry(1, 1), entry(1, 2)], expectedVersion: 'no_stream' },
+      { streamId: 'many-b', events: [note('claimed')], expectedVersion: 'no_stream' },
+    ]);
+    expect(a).toMatchObject({ streamId: 'many-a', nextVersion: 2 });
+    expect(b).toMatchObject({ streamId: 'many-b', nextVersion: 1 });
+    expect(b.transactionId).toBe(a.transactionId);
+    const rows = await db.pool.query(
+      'select stream_id, transaction_id::text as tx, global_position from genaug_events where stream_id like $1 order by global_position',
+      ['many-%'],
+    );
+    expect(rows.rows.map((r) => r.tx)).toEqual([a.transactionId, a.transactionId, a.transactionId]);
+    expect(Number(rows.rows[1].global_position)).toBe(a.lastPosition);
+    expect(Number(rows.rows[2].global_position)).toBe(b.lastPosition);
+  });
+
+  it('appends nothing when one stream is not at its expected version, and names that stream', async () => {
+    const before = await db.pool.query('select count(*)::int as n from genaug_events');
+    const attempt = store.appendMany([
+      { streamId: 'many-c', events: [entry(2, 1)], expectedVersion: 'no_stream' },
+      { streamId: 'many-b', events: [note('again')], expectedVersion: 'no_stream' },
+    ]);
+    await expect(attempt).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(attempt).rejects.toMatchObject({ streamId: 'many-b', actual: 1 });
+    const after = await db.pool.query('select count(*)::int as n from genaug_events');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    expect(await store.streamVersion('many-c')).toBe(0);
+  });
+});
