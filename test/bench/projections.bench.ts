@@ -4,9 +4,13 @@
 import * as http from 'http';
 import * as path from 'path';
 import { auditProjections } from '@genaug/audit';
-import { createPool, EventStore, migrate, Sealer, SubscriptionHost, type Projection, type StoredEvent } from '@genaug/event-store';
+import * as fs from 'fs';
+import * as os from 'os';
+import { createPool, EventStore, migrate, Sealer, SubscriptionHost } from '@genaug/event-store';
 import { allMigrations } from '../../apps/api/src/runtime/migrations';
-import { startServer } from '../../apps/api/src/server';
+import { startBackend } from '../../apps/api/src/backend';
+import { startServer, type RunningServer } from '../../apps/api/src/server';
+import { MEASURED, timeApplies, type Samples } from './support/applied-lag';
 import { appendTurn } from '../../libs/audit/test/support/turn-log';
 import { startBenchPostgres, type BenchServer } from './support/bench-postgres';
 import { serveIsolated, startIsolated } from './support/isolation';
@@ -25,7 +29,6 @@ const SETTINGS = {
   loadWarmupMs: 2000,
 };
 const TARGETS = { rebuildEventsPerSecond: 20_000, lagP99Ms: 100 };
-const MEASURED = ['traces', 'usage', 'audit-log'];
 const MASTER_KEY = Buffer.alloc(32, 11);
 // Limits governance would otherwise apply to a single key and a handful of users at this rate.
 const BENCH_SETTINGS = {
@@ -148,29 +151,8 @@ async function generateLoad(task: LoadTask): Promise<LoadResult> {
   return result;
 }
 
-/**
- * Times each event from its commit in the log (its recorded time) to the moment the read model
- * has applied it, for the projections the worker registers. The projection objects are the
- * ones its modules hold, so wrapping `apply` here times exactly what the worker runs.
- */
-function timeApplies(projections: Projection[]): Samples {
-  const samples: Samples = new Map();
-  for (const p of projections) {
-    if (!MEASURED.includes(p.name)) continue;
-    const apply = p.apply.bind(p);
-    const list: { at: number; lagMs: number }[] = [];
-    samples.set(p.name, list);
-    p.apply = async (events: StoredEvent[], client) => {
-      await apply(events, client);
-      const now = Date.now();
-      for (const e of events) list.push({ at: now, lagMs: now - e.recordedAt.getTime() });
-    };
-  }
-  return samples;
-}
-type Samples = Map<string, { at: number; lagMs: number }[]>;
-
-type Deployment = 'one process' | 'api and worker processes';
+type Deployment = 'npm start: api and worker threads' | 'api and worker processes' | 'api and worker on one thread';
+const DEPLOYMENTS: Deployment[] = ['npm start: api and worker threads', 'api and worker processes', 'api and worker on one thread'];
 
 interface LagFigure {
   deployment: Deployment;
@@ -179,48 +161,59 @@ interface LagFigure {
 }
 
 /**
- * The worker role runs here (its read models timed); the API runs here too, or in a process
- * of its own as `GENAUG_ROLES=api`. Either way the load comes from a third process.
+ * Runs the backend as the deployment says, with the worker's read models timed, while the load
+ * comes from a process of its own:
+ * - `npm start`: this process, the api role on its main thread, the worker role on a second one;
+ * - api and worker processes: the worker role here, the api role in a child process;
+ * - one thread: both roles on this process's main thread (one event loop for everything).
  */
 async function measureLag(pg: BenchServer, deployment: Deployment, samples: Samples): Promise<LagFigure> {
-  const dbName = `bench_projections_lag_${deployment === 'one process' ? 'one' : 'split'}`;
+  const dbName = `bench_projections_lag_${DEPLOYMENTS.indexOf(deployment)}`;
   const url = await pg.createDatabase(dbName);
   const adminKey = 'gaadm_bench_0123456789abcdef0123456789abcdef';
   const pool = createPool(url, { max: 1 });
   await migrate(pool, allMigrations);
   await pool.end();
-  const split = deployment !== 'one process';
-  const worker = await startServer({
-    databaseUrl: url,
-    masterKey: MASTER_KEY,
-    adminKey,
-    roles: split ? ['worker'] : ['api', 'worker'],
-    port: 0,
-    host: '127.0.0.1',
-    bodyLimitBytes: 1024 * 1024,
-  });
+  const options = { databaseUrl: url, masterKey: MASTER_KEY, adminKey, port: 0, host: '127.0.0.1', bodyLimitBytes: 1024 * 1024 };
+  const samplesFile = path.join(os.tmpdir(), `genaug-bench-samples-${process.pid}.json`);
+  let server: RunningServer;
   let api: ChildServer | null = null;
+  let apiUrl: string;
+  if (deployment === 'npm start: api and worker threads') {
+    process.env.GENAUG_BENCH_SAMPLES_FILE = samplesFile;
+    server = await startBackend({ ...options, roles: ['api', 'worker'] }, path.join(__dirname, 'support/timed-worker-thread.js'));
+    apiUrl = server.url;
+  } else if (deployment === 'api and worker processes') {
+    server = await startServer({ ...options, roles: ['worker'] });
+    const port = await freePort();
+    api = await startChild(
+      process.execPath,
+      [path.join(root, 'dist/apps/api/src/main.js')],
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        GENAUG_ADMIN_KEY: adminKey,
+        GENAUG_MASTER_KEY: MASTER_KEY.toString('hex'),
+        GENAUG_ROLES: 'api',
+        GENAUG_LOG_LEVEL: 'warn',
+      },
+      `http://127.0.0.1:${port}/health/live`,
+    );
+    apiUrl = `http://127.0.0.1:${port}`;
+  } else {
+    server = await startServer({ ...options, roles: ['api', 'worker'] });
+    apiUrl = server.url;
+  }
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await api?.stop();
+    await server.close();
+  };
   try {
-    let apiUrl = worker.url;
-    if (split) {
-      const port = await freePort();
-      api = await startChild(
-        process.execPath,
-        [path.join(root, 'dist/apps/api/src/main.js')],
-        {
-          NODE_ENV: 'production',
-          DATABASE_URL: url,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          GENAUG_ADMIN_KEY: adminKey,
-          GENAUG_MASTER_KEY: MASTER_KEY.toString('hex'),
-          GENAUG_ROLES: 'api',
-          GENAUG_LOG_LEVEL: 'warn',
-        },
-        `http://127.0.0.1:${port}/health/live`,
-      );
-      apiUrl = `http://127.0.0.1:${port}`;
-    }
     const admin = { 'content-type': 'application/json', 'x-admin-key': adminKey };
     const project: any = await (await fetch(`${apiUrl}/api/v1/admin/projects`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Bench', settings: BENCH_SETTINGS }) })).json();
     const key: any = await (await fetch(`${apiUrl}/api/v1/admin/projects/${project.id}/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ scopes: ['responses'] }) })).json();
@@ -228,18 +221,21 @@ async function measureLag(pg: BenchServer, deployment: Deployment, samples: Samp
     const started = Date.now();
     const generator = startIsolated(__filename, SETTINGS.loadDurationMs * 4 + 60_000);
     const load = await generator.run<LoadResult>({ url: apiUrl, apiKey: key.key } satisfies LoadTask).finally(() => generator.stop());
+    await stop();
+    // The worker thread wrote its samples as it stopped.
+    const measured: Samples = deployment === 'npm start: api and worker threads' ? new Map(JSON.parse(fs.readFileSync(samplesFile, 'utf8'))) : samples;
     // Events applied after the warm-up and up to the end of the measured window.
     const from = started + SETTINGS.loadWarmupMs;
     const to = from + load.seconds * 1000;
     const lagMs: Record<string, LatencySummary> = {};
-    for (const [name, list] of samples) {
+    for (const [name, list] of measured) {
       const s = summarize(list.filter((x) => x.at >= from && x.at <= to).map((x) => x.lagMs));
       lagMs[name] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 2)])) as unknown as LatencySummary;
     }
     return { deployment, load, lagMs };
   } finally {
-    await api?.stop();
-    await worker.close();
+    await stop();
+    fs.rmSync(samplesFile, { force: true });
     await pg.dropDatabase(dbName);
   }
 }
@@ -259,7 +255,7 @@ async function main(): Promise<void> {
 
     const samples = timeApplies(auditProjections);
     const lag: LagFigure[] = [];
-    for (const deployment of ['one process', 'api and worker processes'] as Deployment[]) {
+    for (const deployment of DEPLOYMENTS) {
       console.log(`lag while POST /v1/responses runs at concurrency ${SETTINGS.loadConcurrency}, ${deployment}`);
       lag.push(await measureLag(pg, deployment, samples));
     }

@@ -1,12 +1,12 @@
 import { ConfigError, logger } from '@genaug/kernel';
 import { openRuntime } from './runtime/runtime';
-import { startServer } from './server';
+import { startBackend } from './backend';
 
-/** `npm start`: the whole backend in one process (GENAUG_ROLES, default api,worker). */
+/** `npm start`: the whole backend in one process (GENAUG_ROLES, default api,worker: two threads). */
 async function main(): Promise<void> {
   const runtime = await openRuntime();
   const { config } = runtime;
-  const server = await startServer({
+  const server = await startBackend({
     databaseUrl: runtime.databaseUrl,
     masterKey: runtime.masterKey,
     adminKey: runtime.adminKey,

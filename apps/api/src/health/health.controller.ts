@@ -36,7 +36,7 @@ export class HealthController {
       const states = await this.host.states().catch(() => []);
       checks.projections = {
         ok: true,
-        detail: states.map((s) => ({ name: s.name, status: s.status, lag_events: s.lagEvents, lag_seconds: Number(s.lagSeconds.toFixed(3)) })),
+        detail: states.map((s) => ({ name: s.name, status: s.status, active: s.active, lag_events: s.lagEvents, lag_seconds: Number(s.lagSeconds.toFixed(3)) })),
       };
     }
     const ok = Object.values(checks).every((c) => c.ok);

@@ -8,7 +8,7 @@ export class MetricsController {
 
   @Get()
   async scrape(@Res() reply: any) {
-    const body = await this.metrics.registry.metrics();
+    const body = await this.metrics.scrape();
     reply.header('Content-Type', this.metrics.registry.contentType).send(body);
   }
 }

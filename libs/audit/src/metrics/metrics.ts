@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { SubscriptionHost, type SubscriptionState } from '@genaug/event-store';
+
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+// Figures of the whole process or read from the database: one thread reports them for all.
+const SHARED = /^genaug_(process_|nodejs_|projection_lag_)/;
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -12,6 +17,7 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
+  private readonly sources: (() => Promise<MetricsJson>)[] = [];
 
   readonly httpRequests = new Counter({
     name: 'genaug_http_requests_total',
@@ -71,6 +77,29 @@ export class Metrics {
     labelNames: ['consumer'] as const,
     registers: [this.registry],
   });
+
+  /** Adds what another thread of this process counts (the worker thread's consumers) to each scrape. */
+  addSource(source: () => Promise<MetricsJson>): void {
+    this.sources.push(source);
+  }
+
+  /** What this thread counts itself, for the thread that answers scrapes to add in. */
+  async ownCounts(): Promise<MetricsJson> {
+    return (await this.registry.getMetricsAsJSON()).filter((m) => !SHARED.test(m.name));
+  }
+
+  /**
+   * The Prometheus text of a scrape: what this thread counts summed with the other threads'
+   * counts, then the shared figures as this thread reads them.
+   */
+  async scrape(): Promise<string> {
+    if (!this.sources.length) return this.registry.metrics();
+    const others = await Promise.all(this.sources.map((s) => s().catch((): MetricsJson => [])));
+    const own = await this.registry.getMetricsAsJSON();
+    const counted = await AggregatorRegistry.aggregate([own.filter((m) => !SHARED.test(m.name)), ...others]).metrics();
+    const shared = await Promise.all(own.filter((m) => SHARED.test(m.name)).map((m) => this.registry.getSingleMetricAsString(m.name)));
+    return [counted.trimEnd(), ...shared].join('\n') + '\n';
+  }
 
   constructor(host: SubscriptionHost) {
     collectDefaultMetrics({ register: this.registry, prefix: 'genaug_' });
