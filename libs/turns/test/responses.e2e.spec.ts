@@ -179,6 +179,28 @@ describe('POST /v1/responses', () => {
     expect((await http(`${t.url}/v1/responses`, { body: { model: 'balanced', input: 'x' } })).status).toBe(401);
   });
 
+  it('answers an error and records nothing of a turn whose request could not be recorded', async () => {
+    // The model is asked while the request is recorded; this makes that append fail.
+    await t.db.pool.query(`
+      create function refuse_unrecordable() returns trigger language plpgsql as $$
+      begin
+        if new.type = 'TurnRequested' and new.metadata->>'correlation_id' like 'req_unrecordable%' then raise exception 'refused'; end if;
+        return new;
+      end $$;
+      create trigger refuse_unrecordable before insert on genaug_events for each row execute function refuse_unrecordable();`);
+    try {
+      for (const stream of [false, true]) {
+        const res = await post({ model: 'balanced', input: 'Hello', stream }, { 'x-request-id': `req_unrecordable_${stream}` });
+        expect(res.status).toBe(500);
+        expect(res.headers.get('content-type')).toContain('application/json');
+      }
+      const recorded = await t.db.pool.query(`select count(*)::int as n from genaug_events where metadata->>'correlation_id' like 'req_unrecordable%'`);
+      expect(recorded.rows[0].n).toBe(0);
+    } finally {
+      await t.db.pool.query('drop trigger refuse_unrecordable on genaug_events; drop function refuse_unrecordable()');
+    }
+  });
+
   describe('idempotency', () => {
     it('answers 20 concurrent retries with one model call and one response id', async () => {
       const body = { model: 'balanced', user: 'u-idem', input: 'Charge once please' };

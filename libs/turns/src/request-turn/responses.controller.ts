@@ -57,8 +57,11 @@ export class ResponsesController {
       return;
     }
 
-    const version = await this.runner.record(plan, true);
-    const turn = this.runner.execute(plan, version);
+    const recorded = this.runner.record(plan, true);
+    // A stream starts once its request is recorded, so a failure to record is an ordinary error
+    // answer; an answer that is not streamed is asked of the model meanwhile (TurnRunner.execute).
+    if (request.stream) await recorded;
+    const turn = this.runner.execute(plan, recorded);
     if (request.stream) {
       reply.hijack();
       const sse = new SseWriter(reply.raw, { 'x-request-id': ctx.requestId });

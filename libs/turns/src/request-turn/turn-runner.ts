@@ -16,6 +16,7 @@ import { responseMetadata } from '../read-response/turn-reader';
 import { turnStream, type TokenUsage } from '../turn.events';
 import { messageCount, outputAsContext } from './model-messages';
 import { answerChunks, toModelRequest } from './model-request';
+import { started } from './started';
 import { repairInstruction, validateStructuredOutput } from './structured-output';
 import { featureOf, sourceOf, type TurnPlan } from './turn-plan';
 
@@ -121,9 +122,11 @@ export class TurnRunner {
 
   /**
    * Runs the model and yields the response's stream events; returns the outcome once its
-   * events are committed. `version` is the turn stream's version before the outcome.
+   * events are committed. `version` is the turn stream's version before the outcome, or the
+   * append of the turn's request that will give it: the model is asked meanwhile, and nothing
+   * of its answer is yielded or recorded before that append is committed.
    */
-  async *execute(plan: TurnPlan, version: number): AsyncGenerator<ResponseStreamEvent, TurnOutcome> {
+  async *execute(plan: TurnPlan, version: number | Promise<number>): AsyncGenerator<ResponseStreamEvent, TurnOutcome> {
     const { request } = plan;
     const metadata: Record<string, string> = responseMetadata(
       { requestId: plan.ctx.requestId, traceId: plan.ctx.traceId, requested: { metadata: request.metadata ?? {} } as any },
@@ -139,11 +142,12 @@ export class TurnRunner {
 
     const format = request.text?.format ?? undefined;
     const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
-    const modelRequest = toModelRequest(
-      request,
-      [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null,
-      plan.context,
-    );
+    // Aborted when the turn's request could not be recorded: an answer that can't be recorded is not wanted.
+    const unrecorded = new AbortController();
+    const modelRequest: ModelRequest = {
+      ...toModelRequest(request, [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null, plan.context),
+      signal: unrecorded.signal,
+    };
 
     const finishCall = (call: { attempts: readonly ModelAttempt[]; result: { provider: string; model: string; usage: ModelUsage } }) => {
       attempts.push(...call.attempts);
@@ -153,12 +157,23 @@ export class TurnRunner {
       metadata.general_augment_cost_usd = totalCost(attempts).toFixed(8);
     };
 
+    // A turn its client does not stream is answered whole: the model can answer it whole too.
+    const call = validates ? null : this.router.call({ model: request.model, request: modelRequest, settings: plan.settings.models, stream: !!request.stream });
+    const events = call ? started(call) : null;
+    const firstAnswer = validates ? this.complete(plan, modelRequest, attempts, finishCall) : null;
+    firstAnswer?.catch(() => undefined);
+    let before: number;
     try {
-      if (!validates) {
-        // A turn its client does not stream is answered whole: the model can answer it whole too.
-        const call = this.router.call({ model: request.model, request: modelRequest, settings: plan.settings.models, stream: !!request.stream });
+      before = await version;
+    } catch (err) {
+      unrecorded.abort(err);
+      throw err;
+    }
+
+    try {
+      if (call && events) {
         try {
-          for await (const event of call) {
+          for await (const event of events) {
             if (event.type === 'completed') {
               finishCall(call);
               yield* seq.push({ type: 'completed', usage: usage!, finishReason: event.finishReason });
@@ -172,7 +187,7 @@ export class TurnRunner {
         }
       } else {
         // The answer must validate before the client sees it: collect, check, repair once.
-        let answer = await this.complete(plan, modelRequest, attempts, finishCall);
+        let answer = await firstAnswer!;
         let check = answer.functionCalls.length ? { ok: true, errors: [] } : validateStructuredOutput(modelRequest.textFormat, answer.text);
         if (!check.ok) {
           const repair: ModelRequest = {
@@ -211,7 +226,7 @@ export class TurnRunner {
     }
 
     const response = seq.response;
-    await this.recordOutcome(plan, version, response, attempts, usage, answeredBy, failure, httpStatus);
+    await this.recordOutcome(plan, before, response, attempts, usage, answeredBy, failure, httpStatus);
     return { response, httpStatus, failure };
   }
 
