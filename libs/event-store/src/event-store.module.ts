@@ -27,6 +27,7 @@ export class EventStoreModule implements OnApplicationBootstrap, OnApplicationSh
     @Inject(EVENT_STORE_OPTIONS) private readonly options: EventStoreModuleOptions,
     private readonly notifier: EventNotifier,
     private readonly host: SubscriptionHost,
+    private readonly ryw: ReadYourWrites,
   ) {}
 
   static forRoot(options: EventStoreModuleOptions): DynamicModule {
@@ -55,6 +56,7 @@ export class EventStoreModule implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.ryw.close();
     await this.host.stop();
     await this.notifier.stop();
     await this.pool.end().catch(() => undefined);

@@ -15,3 +15,4 @@ export * from './decider';
 export * from './event-store.module';
 export * from './read-your-writes';
 export * from './log-tail';
+export * from './advances';

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { advancesChannel, type Advance } from './advances';
 import { compareLogPositions, type LogPosition } from './events';
 import type { SubscriptionHost } from './subscription-host';
 
@@ -22,14 +23,27 @@ const POLL_MS = 10;
 export class ReadYourWrites {
   private readonly waiters = new Set<Waiter>();
   private timer: NodeJS.Timeout | null = null;
+  private channel: ReturnType<typeof advancesChannel> | null = null;
 
   constructor(
     private readonly pool: Pool,
     private readonly host: SubscriptionHost | null = null,
   ) {
-    host?.onAdvance((name, position) => {
-      for (const w of this.waiters) if (w.projection === name && compareLogPositions(position, w.target) >= 0) this.settle(w, true);
-    });
+    host?.onAdvance((name, position) => this.advanced(name, position));
+  }
+
+  private advanced(name: string, position: LogPosition): void {
+    for (const w of this.waiters) if (w.projection === name && compareLogPositions(position, w.target) >= 0) this.settle(w, true);
+  }
+
+  /** Hears consumers on the other threads of this process (the worker thread under npm start). */
+  private listen(): void {
+    if (this.channel) return;
+    this.channel = advancesChannel(this.pool);
+    this.channel.onmessage = (msg) => {
+      const { consumer, position } = (msg as { data: Advance }).data;
+      this.advanced(consumer, position);
+    };
   }
 
   /** `event`: its global position, or its full log position when the append returned it. */
@@ -39,6 +53,7 @@ export class ReadYourWrites {
     if (!target) return false;
     const local = this.host?.handledThrough(projection);
     if (local && compareLogPositions(local, target) >= 0) return true;
+    this.listen();
     return new Promise<boolean>((resolve) => {
       this.waiters.add({ projection, target, deadline, resolve });
       this.schedule();
@@ -91,6 +106,13 @@ export class ReadYourWrites {
       const p = stored.get(w.projection);
       if (p && compareLogPositions(p, w.target) >= 0) this.settle(w, true);
     }
+  }
+
+  /** Stops listening to other threads; waiters still pending give up. */
+  close(): void {
+    this.channel?.close();
+    this.channel = null;
+    for (const w of this.waiters) this.settle(w, false);
   }
 
   private settle(w: Waiter, done: boolean): void {

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { consumerLag, resetCheckpoint, type ConsumerLag } from './checkpoints';
 import { Consumer, isConsumerActive, resetNotice, tryLockConsumer, unlockConsumer, type ConsumerOptions, type ConsumerStatus } from './consumer';
 import type { LogPosition } from './events';
+import { advancesChannel, type Advance } from './advances';
 import { LogTail } from './log-tail';
 import type { EventNotifier } from './notifier';
 import type { Projection, Reactor, Subscription } from './subscriptions';
@@ -30,6 +31,7 @@ export class SubscriptionHost {
   private readonly errorListeners = new Set<(consumer: string, err: Error) => void>();
   private readonly advanceListeners = new Set<(consumer: string, position: LogPosition) => void>();
   private readonly tail: LogTail;
+  private channel: ReturnType<typeof advancesChannel> | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -93,6 +95,7 @@ export class SubscriptionHost {
   /** Starts a consumer for each subscription (or only the named ones). */
   start(only?: (sub: Subscription, name: string) => boolean): void {
     this.tail.start();
+    this.channel ??= advancesChannel(this.pool);
     for (const [name, sub] of this.subscriptions) {
       if (this.consumers.has(name) || (only && !only(sub, name))) continue;
       const consumer = new Consumer(
@@ -108,6 +111,7 @@ export class SubscriptionHost {
           onAdvance: (position) => {
             this.options.onAdvance?.(position);
             for (const listener of this.advanceListeners) listener(name, position);
+            this.channel?.postMessage({ consumer: name, position } satisfies Advance);
           },
         },
         this.tail,
@@ -121,6 +125,8 @@ export class SubscriptionHost {
     await Promise.all([...this.consumers.values()].map((c) => c.stop()));
     this.consumers.clear();
     await this.tail.stop();
+    this.channel?.close();
+    this.channel = null;
   }
 
   /** Handles everything visible now in every subscription; tests and the CLI use it. */
