@@ -4,4 +4,5 @@ import { sqlFile, type Migration } from '@genaug/event-store';
 export const governanceMigrations: Migration[] = [
   { id: 'governance/001-governance', sql: sqlFile(path.join(__dirname, 'sql'), '001-governance.sql') },
   { id: 'governance/002-batched-ledger', sql: sqlFile(path.join(__dirname, 'sql'), '002-batched-ledger.sql') },
+  { id: 'governance/003-leaner-ledger-round', sql: sqlFile(path.join(__dirname, 'sql'), '003-leaner-ledger-round.sql') },
 ];

@@ -145,6 +145,17 @@ describe('usage ledger', () => {
     expect([(await busy).remaining, taken.remaining]).toEqual([4, 3]);
   });
 
+  it('gives a reservation back once when its turn is settled twice in one round', async () => {
+    const projectId = newId('proj');
+    const ledger = new UsageLedger(db.pool);
+    const turn = admission(projectId, { reserveUsd: 0.02 });
+    expect((await ledger.admit(turn)).ok).toBe(true);
+    await Promise.all([ledger.settle({ ...turn, costUsd: 0.001, messages: 1 }), ledger.settle({ ...turn, costUsd: 0.001, messages: 1 })]);
+    const [day] = (await ledger.rows(projectId, '2026-03-10')).filter((r) => r.scope === 'project' && r.period === '2026-03-10');
+    expect(day).toMatchObject({ spentUsd: 0.002, reservedUsd: 0 });
+    expect(await ledger.held(projectId)).toBe(0);
+  });
+
   it('shares one rate limit between processes', async () => {
     const bucket = { limit: 10, periodMs: 60_000 };
     const states = await Promise.all(Array.from({ length: 30 }, (_, i) => ledgers[i % 10].take('key:shared', bucket, now)));
