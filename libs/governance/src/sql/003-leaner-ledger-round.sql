@@ -4,6 +4,21 @@
 -- element; ledger rows are found by a plain text key rather than a JSON one built per lookup;
 -- admitted turns are remembered by their index.
 
+-- Where a turn's six ledger rows are (null for those it has none of) among rows keyed by
+-- project, scope, subject and period joined by a unit separator (the period, last, never
+-- contains one). Inlined into the caller.
+create or replace function genaug_ledger_rows(p_keys text[], p_turn jsonb)
+returns integer[]
+language sql immutable as $$
+  select array[
+    array_position(p_keys, (p_turn->>'project_id') || E'\x1fproject\x1f\x1f' || (p_turn->>'day')),
+    array_position(p_keys, (p_turn->>'project_id') || E'\x1fproject\x1f\x1f' || (p_turn->>'month')),
+    array_position(p_keys, (p_turn->>'project_id') || E'\x1fuser\x1f' || (p_turn->>'user') || E'\x1f' || (p_turn->>'day')),
+    array_position(p_keys, (p_turn->>'project_id') || E'\x1fuser\x1f' || (p_turn->>'user') || E'\x1f' || (p_turn->>'month')),
+    array_position(p_keys, (p_turn->>'project_id') || E'\x1ffeature\x1f' || (p_turn->>'feature') || E'\x1f' || (p_turn->>'day')),
+    array_position(p_keys, (p_turn->>'project_id') || E'\x1ffeature\x1f' || (p_turn->>'feature') || E'\x1f' || (p_turn->>'month'))]
+$$;
+
 create or replace function genaug_ledger_round(p_takes jsonb, p_settles jsonb, p_admits jsonb, p_now_ms double precision,
   p_now timestamptz)
 returns table (kind text, idx integer, ok boolean, reason text, scope text, subject text, period text, limit_value numeric,
@@ -37,9 +52,6 @@ declare
   l_admitted integer[];
   l_counted integer[];
   l_messages bigint[];
-  v_p text;
-  v_u text;
-  v_f text;
   v_rows integer[];
   v_day integer;
   v_amount numeric;
@@ -123,8 +135,7 @@ begin
   -- The ledger rows of every settled and admitted turn, locked in key order. Rows a new day,
   -- month, user or feature lacks are created after the locks are held (inserts go in key order
   -- too, so waiting on another's insert never closes a cycle), then everything is read again.
-  -- Each row is then found by a text key: project, scope, subject and period joined by a unit
-  -- separator (the period, last, never contains one).
+  -- Each row is then found by its text key (genaug_ledger_rows).
   if n_settles + n_admits > 0 then
     perform set_config('enable_hashjoin', 'off', true);
     perform set_config('enable_mergejoin', 'off', true);
@@ -152,16 +163,7 @@ begin
 
   for i in 1 .. coalesce(array_length(v_settle, 1), 0) loop
     a := v_settle[i];
-    v_p := (a->>'project_id') || E'\x1f';
-    v_u := E'user\x1f' || (a->>'user') || E'\x1f';
-    v_f := E'feature\x1f' || (a->>'feature') || E'\x1f';
-    v_rows := array[
-      array_position(l_key, v_p || E'project\x1f\x1f' || (a->>'day')),
-      array_position(l_key, v_p || E'project\x1f\x1f' || (a->>'month')),
-      array_position(l_key, v_p || v_u || (a->>'day')),
-      array_position(l_key, v_p || v_u || (a->>'month')),
-      array_position(l_key, v_p || v_f || (a->>'day')),
-      array_position(l_key, v_p || v_f || (a->>'month'))];
+    v_rows := genaug_ledger_rows(l_key, a);
     v_amount := (a->>'release')::numeric;
     v_cost := (a->>'cost')::numeric;
     for k in 1 .. 6 loop
@@ -204,16 +206,7 @@ begin
       b_tats[k] := v_next;
     end if;
 
-    v_p := (a->>'project_id') || E'\x1f';
-    v_u := E'user\x1f' || (a->>'user') || E'\x1f';
-    v_f := E'feature\x1f' || (a->>'feature') || E'\x1f';
-    v_rows := array[
-      array_position(l_key, v_p || E'project\x1f\x1f' || (a->>'day')),
-      array_position(l_key, v_p || E'project\x1f\x1f' || (a->>'month')),
-      array_position(l_key, v_p || v_u || (a->>'day')),
-      array_position(l_key, v_p || v_u || (a->>'month')),
-      array_position(l_key, v_p || v_f || (a->>'day')),
-      array_position(l_key, v_p || v_f || (a->>'month'))];
+    v_rows := genaug_ledger_rows(l_key, a);
 
     if a->>'turn_limit' is not null and l_admitted[v_rows[1]] >= (a->>'turn_limit')::integer then
       return query select 'admit'::text, i, false, 'daily_turn_limit_reached'::text, 'project'::text, ''::text, a->>'day',
