@@ -162,6 +162,7 @@ export class ModelRouter {
           ...fields,
         });
         let emitted = false;
+        let readToEnd = false;
         try {
           const timeout = () => {
             const error = new UpstreamError('timeout', `no answer within ${config.timeoutMs} ms`);
@@ -178,6 +179,7 @@ export class ModelRouter {
               const cost = costUsd(`${config.name}/${model}`, event.usage, settings.prices);
               attempts.push(attempt({ outcome: 'ok', usage: event.usage, costUsd: cost }));
               answered({ provider: config.name, model, usage: event.usage, finishReason: event.finishReason, costUsd: cost });
+              readToEnd = true;
               yield event;
               return;
             }
@@ -207,8 +209,9 @@ export class ModelRouter {
           await this.sleep(delay, caller);
         } finally {
           caller?.removeEventListener('abort', onCallerAbort);
-          // Whatever happened, release the upstream connection.
-          upstream.abort();
+          // Release the upstream connection unless the answer was read to its end (aborting costs
+          // an exception object and an event per listener, on every call).
+          if (!readToEnd) upstream.abort();
         }
       }
     }
