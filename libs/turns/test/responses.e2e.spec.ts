@@ -148,6 +148,21 @@ describe('POST /v1/responses', () => {
     expect(foreign.body.error.param).toBe('conversation');
   });
 
+  it("commits a conversation turn's outcome and the conversation's items together, first turns racing included", async () => {
+    const turns = await Promise.all(['one', 'two', 'three'].map((input) => post({ model: 'balanced', conversation: 'race-thread-7', input })));
+    expect(turns.map((r) => r.status)).toEqual([200, 200, 200]);
+    const conversation = (
+      await t.db.pool.query(`select type, transaction_id::text as tx, data->>'response_id' as response_id from genaug_events where stream_id = $1 order by stream_version`, [
+        `conversation-${projectId}-race-thread-7`,
+      ])
+    ).rows;
+    expect(conversation.map((e: any) => e.type)).toEqual(['ConversationStarted', 'ConversationItemsAdded', 'ConversationItemsAdded', 'ConversationItemsAdded']);
+    for (const turn of turns) {
+      const completed = await t.db.pool.query(`select transaction_id::text as tx from genaug_events where stream_id = $1 and type = 'TurnCompleted'`, [`turn-${turn.body.id}`]);
+      expect(conversation.find((e: any) => e.response_id === turn.body.id)?.tx).toBe(completed.rows[0].tx);
+    }
+  });
+
   it('hides other projects: response ids and previous_response_id are 404s', async () => {
     const mine = await post({ model: 'balanced', input: 'mine' });
     const other = await createProjectWithKey(t, 'Stranger');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '@genaug/kernel';
-import { ERASED, EventStore, Sealer, WrongExpectedVersionError, type EventMetadata } from '@genaug/event-store';
+import { ERASED, EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type StreamAppend } from '@genaug/event-store';
 import type { ContextItem } from '../request-turn/model-messages';
 import { conversationStream } from './conversation.events';
 
@@ -40,30 +40,36 @@ export class ConversationStore {
     );
   }
 
-  async append(
-    projectId: string,
-    conversationId: string,
-    user: string,
-    responseId: string,
-    items: ContextItem[],
+  /**
+   * Appends a turn's items to its conversation in the same commit as `turn` (the turn's own
+   * outcome), so a conversation turn still costs one durable commit. A client's own id starts
+   * its conversation on first use; of two first turns racing, the second retries as a later one.
+   */
+  async appendWithTurn(
+    turn: StreamAppend,
+    conversation: { projectId: string; conversationId: string; user: string; responseId: string; items: ContextItem[] },
     metadata: EventMetadata,
   ): Promise<void> {
+    const { projectId, conversationId, user, responseId, items } = conversation;
     const stream = conversationStream(projectId, conversationId);
     const added = {
       type: 'ConversationItemsAdded',
       data: { response_id: responseId, user, items_sealed: await this.sealer.sealJson(projectId, user, items), count: items.length },
       metadata,
     };
-    try {
-      await this.store.append(stream, [added], { expectedVersion: 'stream_exists' });
-    } catch (err) {
-      if (!(err instanceof WrongExpectedVersionError)) throw err;
-      const started = { type: 'ConversationStarted', data: { conversation_id: conversationId, created_by: 'turn' as const }, metadata };
+    const started = { type: 'ConversationStarted', data: { conversation_id: conversationId, created_by: 'turn' as const }, metadata };
+    const attempts: StreamAppend[] = [
+      { streamId: stream, events: [added], expectedVersion: 'stream_exists' },
+      { streamId: stream, events: [started, added], expectedVersion: 'no_stream' },
+      { streamId: stream, events: [added], expectedVersion: 'stream_exists' },
+    ];
+    for (let i = 0; ; i++) {
       try {
-        await this.store.append(stream, [started, added], { expectedVersion: 'no_stream' });
-      } catch (again) {
-        if (!(again instanceof WrongExpectedVersionError)) throw again;
-        await this.store.append(stream, [added], { expectedVersion: 'stream_exists' });
+        await this.store.appendMany([turn, attempts[i]]);
+        return;
+      } catch (err) {
+        // Nothing was committed: try again, unless it is the turn's own stream that moved.
+        if (!(err instanceof WrongExpectedVersionError) || err.streamId !== stream || i === attempts.length - 1) throw err;
       }
     }
   }

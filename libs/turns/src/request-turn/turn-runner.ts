@@ -327,12 +327,16 @@ export class TurnRunner {
       day: plan.day,
     };
     events.push({ type: 'UsageRecorded', data: recorded, metadata: meta });
-    await this.store.append(turnStream(plan.responseId), events, { expectedVersion: version });
+    const outcome = { streamId: turnStream(plan.responseId), events, expectedVersion: version };
+    if (plan.conversationId && !failure) {
+      const items = [...plan.input, ...outputAsContext(response.output)];
+      const conversation = { projectId: plan.projectId, conversationId: plan.conversationId, user: plan.user, responseId: plan.responseId, items };
+      await this.conversations.appendWithTurn(outcome, conversation, meta);
+    } else {
+      await this.store.append(outcome.streamId, events, { expectedVersion: version });
+    }
     // The turn's budget reservation is settled with what it actually cost, however it ended.
     await this.gate.settle(plan, recorded);
-    if (plan.conversationId && !failure) {
-      await this.conversations.append(plan.projectId, plan.conversationId, plan.user, plan.responseId, [...plan.input, ...outputAsContext(response.output)], meta);
-    }
   }
 }
 
