@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { z } from 'zod';
 import { AppError } from '@genaug/kernel';
-import { EventStore, registerEvents, WrongExpectedVersionError } from '@genaug/event-store';
+import { EventStore, registerEvents, WrongExpectedVersionError, type ExpectedVersion } from '@genaug/event-store';
 
 // X-Idempotency-Key, scoped to the project: the first request claims the key by appending to
 // the key's own stream with expected version "no stream"; concurrent retries lose that append
@@ -49,26 +49,27 @@ export async function claimIdempotencyKey(
     data: { response_id: input.responseId, request_hash: input.hash, claimed_at: input.now.toISOString() },
     metadata: { project_id: input.projectId, actor: input.actor, correlation_id: input.correlationId },
   };
+  // Most keys are new: claim first, and read the key's stream only when someone claimed it before.
+  let expected: ExpectedVersion = 'no_stream';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const [last] = await store.readStream(stream, { direction: 'backwards', limit: 1 });
-    if (last) {
-      const claimedAt = Date.parse(last.data.claimed_at);
-      if (input.now.getTime() - claimedAt < IDEMPOTENCY_TTL_MS) {
-        if (last.data.request_hash !== input.hash) {
-          throw new AppError(422, 'idempotency_key_reused', 'This X-Idempotency-Key was used with a different request body', {
-            param: 'X-Idempotency-Key',
-          });
-        }
-        return { won: false, responseId: last.data.response_id };
-      }
-    }
     try {
       // Visible to concurrent retries at once; flushed to disk with the turn's durable outcome.
-      await store.append(stream, [event], { expectedVersion: last ? last.streamVersion : 'no_stream', flush: 'deferred' });
+      await store.append(stream, [event], { expectedVersion: expected, flush: 'deferred' });
       return { won: true };
     } catch (err) {
       if (!(err instanceof WrongExpectedVersionError)) throw err;
     }
+    const [last] = await store.readStream(stream, { direction: 'backwards', limit: 1 });
+    if (last && input.now.getTime() - Date.parse(last.data.claimed_at) < IDEMPOTENCY_TTL_MS) {
+      if (last.data.request_hash !== input.hash) {
+        throw new AppError(422, 'idempotency_key_reused', 'This X-Idempotency-Key was used with a different request body', {
+          param: 'X-Idempotency-Key',
+        });
+      }
+      return { won: false, responseId: last.data.response_id };
+    }
+    // An expired claim: the key starts a new turn after it.
+    expected = last ? last.streamVersion : 'no_stream';
   }
   throw new AppError(409, 'idempotency_in_progress', 'A request with this X-Idempotency-Key is in progress', { headers: { 'Retry-After': '1' } });
 }
