@@ -33,19 +33,14 @@ export class TurnPlanner {
     this.check(request);
     this.router.resolve(request.model, settings.models);
 
-    let history: ContextItem[] = [];
-    if (request.previous_response_id) {
-      const previous = await this.reader.load(projectId, request.previous_response_id).catch(() => {
-        throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
-      });
-      const context = await this.reader.context(previous);
-      history = [...context, ...outputAsContext(await this.reader.output(previous))];
-    }
     const conversationId = request.conversation?.id ?? null;
-    if (conversationId) history = await this.conversations.items(projectId, conversationId);
-
     const input = inputItems(request) as ContextItem[];
     const user = request.user ?? ANONYMOUS_USER;
+    // The user's memories depend on this input only: they are looked up while the history loads.
+    const [history, memory] = await Promise.all([
+      this.history(projectId, request.previous_response_id ?? null, conversationId),
+      this.memory(projectId, request.user ?? null, settings, input),
+    ]);
     return {
       responseId: newId('resp'),
       projectId,
@@ -54,7 +49,7 @@ export class TurnPlanner {
       instructions: request.instructions ?? null,
       input,
       context: [...history, ...input],
-      memory: await this.memory(projectId, request.user ?? null, settings, input),
+      memory,
       user,
       anonymousUser: !request.user,
       keyId: caller.keyId,
@@ -64,6 +59,17 @@ export class TurnPlanner {
       conversationId,
       day: projectDay(ctx.receivedAt ?? systemClock.now(), settings.timezone ?? 'UTC'),
     };
+  }
+
+  /** What the model reads before this input: the previous response's turn, or the conversation. */
+  private async history(projectId: string, previousResponseId: string | null, conversationId: string | null): Promise<ContextItem[]> {
+    if (previousResponseId) {
+      const previous = await this.reader.load(projectId, previousResponseId).catch(() => {
+        throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
+      });
+      return [...(await this.reader.context(previous)), ...outputAsContext(await this.reader.output(previous))];
+    }
+    return conversationId ? this.conversations.items(projectId, conversationId) : [];
   }
 
   /** The user's memories most relevant to this input, unless the project turned memory off. */
