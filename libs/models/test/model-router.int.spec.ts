@@ -66,15 +66,20 @@ describe('model router', () => {
     expect(router.resolve('complex').map((c) => c.model)).toEqual(['local-complex']);
   });
 
-  it('asks for the whole answer in one response when the caller does not stream, within the same timeout', async () => {
-    const project = settings({ tiers: { balanced: ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'] }, providers: providers({ openai: { timeoutMs: 150, maxRetries: 0 } }) });
+  it('asks for the whole answer in one response when the caller does not stream, within its own timeout', async () => {
+    const project = settings({
+      tiers: { balanced: ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'] },
+      providers: providers({ openai: { timeoutMs: 50, answerTimeoutMs: 400, maxRetries: 0 } }),
+    });
+    // Slower than the streaming timeout, within the whole-answer one.
+    openai.options.delayMs = 150;
     const events: ModelStreamEvent[] = [];
     for await (const event of router.call({ model: 'balanced', request: hello, settings: project, stream: false })) events.push(event);
     expect(events.map((e) => e.type)).toEqual(['text.delta', 'completed']);
     expect(events[0]).toEqual({ type: 'text.delta', delta: 'Hello from gpt-4o-mini. You said: Hello there' });
     expect(openai.calls[0].body.stream).toBeUndefined();
 
-    // A whole answer slower than timeoutMs times out like a stream that goes quiet; Anthropic streams.
+    // A whole answer slower than answerTimeoutMs times out; Anthropic streams.
     openai.options.delayMs = 5_000;
     const call = router.call({ model: 'balanced', request: hello, settings: project, stream: false });
     for await (const _ of call) void _;

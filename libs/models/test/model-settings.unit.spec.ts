@@ -14,7 +14,7 @@ describe('model settings', () => {
       balanced: [{ provider: 'local', model: 'local-balanced' }],
       complex: [{ provider: 'local', model: 'local-complex' }],
     });
-    expect(effective.providers.openai).toMatchObject({ kind: 'openai', baseUrl: 'https://api.openai.com/v1', timeoutMs: 30_000, maxRetries: 2 });
+    expect(effective.providers.openai).toMatchObject({ kind: 'openai', baseUrl: 'https://api.openai.com/v1', timeoutMs: 30_000, answerTimeoutMs: 120_000, maxRetries: 2 });
     expect(effective.providers.anthropic).toMatchObject({ kind: 'anthropic', baseUrl: 'https://api.anthropic.com' });
   });
 

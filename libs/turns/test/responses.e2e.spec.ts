@@ -265,7 +265,7 @@ describe('POST /v1/responses', () => {
 
     it('falls back to the next model when the first times out, and records both calls', async () => {
       await configure({
-        providers: { slow: { kind: 'openai', baseUrl: slow.url, apiKey: 'k', timeoutMs: 200, maxRetries: 0 }, fast: { kind: 'openai', baseUrl: fast.url, apiKey: 'k', maxRetries: 0 } },
+        providers: { slow: { kind: 'openai', baseUrl: slow.url, apiKey: 'k', answerTimeoutMs: 200, maxRetries: 0 }, fast: { kind: 'openai', baseUrl: fast.url, apiKey: 'k', maxRetries: 0 } },
         tiers: { balanced: ['slow/gpt-slow', 'fast/gpt-fast'] },
       });
       const res = await post({ model: 'balanced', input: 'Hello upstream' });
@@ -279,7 +279,7 @@ describe('POST /v1/responses', () => {
     });
 
     it('answers 504 upstream_timeout when every model times out, and records the failed turn', async () => {
-      await configure({ providers: { slow: { kind: 'openai', baseUrl: slow.url, apiKey: 'k', timeoutMs: 150, maxRetries: 0 } }, tiers: { balanced: ['slow/gpt-slow'] } });
+      await configure({ providers: { slow: { kind: 'openai', baseUrl: slow.url, apiKey: 'k', answerTimeoutMs: 150, maxRetries: 0 } }, tiers: { balanced: ['slow/gpt-slow'] } });
       const res = await post({ model: 'balanced', input: 'x' });
       expect(res.status).toBe(504);
       expect(res.body.reason).toBe('upstream_timeout');

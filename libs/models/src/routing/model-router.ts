@@ -33,7 +33,7 @@ export interface ModelCallInput {
   settings?: ModelSettings;
   /**
    * False when the caller only wants the whole answer (nobody watches it arrive): providers
-   * that can answer in one response are asked to, and `timeoutMs` bounds the wait for all of it.
+   * that can answer in one response are asked to, and `answerTimeoutMs` bounds the wait for all of it.
    * The events are the same either way.
    */
   stream?: boolean;
@@ -164,16 +164,16 @@ export class ModelRouter {
         let emitted = false;
         let readToEnd = false;
         try {
+          const whole = input.stream === false && provider.answer !== undefined;
+          // A stream may pause at most timeoutMs; a whole answer arrives only when it is done.
+          const limitMs = whole ? config.answerTimeoutMs : config.timeoutMs;
           const timeout = () => {
-            const error = new UpstreamError('timeout', `no answer within ${config.timeoutMs} ms`);
+            const error = new UpstreamError('timeout', `no answer within ${limitMs} ms`);
             upstream.abort(error);
             return error;
           };
-          const source =
-            input.stream === false && provider.answer
-              ? answerEvents(provider.answer(model, request, upstream.signal))
-              : provider.stream(model, request, upstream.signal);
-          const events = withIdleTimeout(source, config.timeoutMs, timeout);
+          const source = whole ? answerEvents(provider.answer!(model, request, upstream.signal)) : provider.stream(model, request, upstream.signal);
+          const events = withIdleTimeout(source, limitMs, timeout);
           for await (const event of events) {
             if (event.type === 'completed') {
               const cost = costUsd(`${config.name}/${model}`, event.usage, settings.prices);

@@ -9,6 +9,7 @@ export interface ProviderConfig {
   baseUrl?: string;
   apiKey?: string;
   timeoutMs: number;
+  answerTimeoutMs: number;
   maxRetries: number;
   backoffMs: number;
   maxBackoffMs: number;
@@ -35,6 +36,7 @@ export function effectiveModelSettings(settings: ModelSettings, env: ModelEnv): 
     baseUrl: kind === 'openai' ? env.GENAUG_OPENAI_BASE_URL : kind === 'anthropic' ? env.GENAUG_ANTHROPIC_BASE_URL : undefined,
     apiKey: kind === 'openai' ? env.OPENAI_API_KEY : kind === 'anthropic' ? env.ANTHROPIC_API_KEY : undefined,
     timeoutMs: env.GENAUG_MODEL_TIMEOUT_MS,
+    answerTimeoutMs: env.GENAUG_MODEL_ANSWER_TIMEOUT_MS,
     maxRetries: env.GENAUG_MODEL_MAX_RETRIES,
     backoffMs: env.GENAUG_MODEL_BACKOFF_MS,
     maxBackoffMs: env.GENAUG_MODEL_MAX_BACKOFF_MS,

@@ -20,6 +20,7 @@ export const modelEnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   GENAUG_ANTHROPIC_BASE_URL: z.url().default('https://api.anthropic.com'),
   GENAUG_MODEL_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(30_000),
+  GENAUG_MODEL_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(120_000),
   GENAUG_MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   GENAUG_MODEL_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   GENAUG_MODEL_MAX_BACKOFF_MS: z.coerce.number().int().min(0).max(300_000).default(4_000),

@@ -26,6 +26,11 @@ export const providerSettingsSchema = z
     apiKey: z.string().min(1).optional(),
     /** The longest wait for the model's next streamed event, the first one included. */
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
+    /**
+     * The longest wait for a whole answer asked for in one response (a turn nobody streams):
+     * nothing arrives until the model has finished, so it must allow for long answers.
+     */
+    answerTimeoutMs: z.number().int().min(1).max(600_000).optional(),
     /** Retries of the same model on 429, 5xx and connection errors, before the next model. */
     maxRetries: z.number().int().min(0).max(10).optional(),
     backoffMs: z.number().int().min(0).max(60_000).optional(),
