@@ -271,13 +271,15 @@ export class Consumer {
 
   /** One batch: for a projection, read model and checkpoint commit together. */
   private async handleBatch(client: PoolClient, storeEveryBatch: boolean): Promise<{ handled: number; more: boolean }> {
-    const { events, position, more } = await this.next(client);
+    const next = await this.next(client);
+    const { position, more } = next;
+    const sub = this.subscription;
+    const events = sub.kind === 'reactor' && sub.reactor.accepts ? next.events.filter((e) => sub.reactor.accepts!(e)) : next.events;
     if (!events.length) {
       if (!samePosition(position, this.position!)) this.moved(position);
       await this.storeIdle(client, storeEveryBatch);
       return { handled: 0, more };
     }
-    const sub = this.subscription;
     // A lost checkpoint only repeats the batch (read model and checkpoint are lost together; a
     // reactor's effects are idempotent by design): no need to wait for the disk.
     if (sub.kind === 'projection') {

@@ -25,6 +25,11 @@ export interface Projection {
 export interface Reactor {
   name: string;
   types?: string[];
+  /**
+   * Narrower than `types`: the events it acts on. The others are passed like events of other
+   * types, without a commit each; a reactor that ignores most events of its types says so here.
+   */
+  accepts?(event: StoredEvent): boolean;
   react(events: StoredEvent[]): Promise<void>;
 }
 

@@ -73,4 +73,19 @@ describe('a consumer filtered by event type', () => {
     const [state] = await host.states();
     expect(state).toMatchObject({ name: 'entries-only', kind: 'reactor', lagEvents: 1, status: 'not_running', active: false });
   });
+
+  it('hands a reactor only the events it accepts, and passes the others', async () => {
+    const got: number[] = [];
+    const evens = {
+      name: 'even-entries',
+      types: [ENTRY_RECORDED],
+      accepts: (e: StoredEvent) => e.data.n % 2 === 0,
+      react: async (events: StoredEvent[]) => void got.push(...events.map((e) => e.data.n)),
+    };
+    const last = await store.append('ledger-even', [entry(5, 10), entry(5, 11), entry(5, 12), entry(5, 13)]);
+    const consumer = new Consumer(db.pool, { kind: 'reactor', reactor: evens }, null, { batchSize: 3 });
+    await consumer.catchUp();
+    expect(got.filter((n) => n >= 10)).toEqual([10, 12]);
+    expect((await loadCheckpoint(db.pool, 'even-entries')).globalPosition).toBe(last.lastPosition);
+  });
 });

@@ -26,9 +26,12 @@ export class BackgroundTurns implements Reactor {
     private readonly runner: TurnRunner,
   ) {}
 
+  accepts(event: StoredEvent): boolean {
+    return event.data.background === true;
+  }
+
   async react(events: StoredEvent[]): Promise<void> {
-    const queued = events.filter((e) => e.data.background);
-    await Promise.all(queued.map((e) => this.run(e.data.response_id)));
+    await Promise.all(events.map((e) => this.run(e.data.response_id)));
   }
 
   private async run(responseId: string): Promise<void> {
