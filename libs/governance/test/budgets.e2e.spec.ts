@@ -207,4 +207,19 @@ describe('budgets and plan limits', () => {
     expect((await turn(ny.apiKey)).status).toBe(200);
     expect((await turn(utc.apiKey)).status).toBe(402);
   });
+
+  it('answers an idempotent retry from its first turn even after a limit was reached since', async () => {
+    clock.set('2026-03-12T10:00:00Z');
+    const { apiKey } = await createProject(r, { governance: { agent_turns_per_day: 1 } });
+    const turn = (url: string, headers: Record<string, string> = {}) =>
+      http(`${url}/v1/responses`, { headers: { authorization: `Bearer ${apiKey}`, ...headers }, body: { model: 'simple', input: 'Hi' } });
+    const first = await turn(r.urls[0], { 'x-idempotency-key': 'order-42' });
+    expect(first.status).toBe(200);
+    expect((await turn(r.urls[1])).status).toBe(402);
+    // The retry starts no turn, so the daily limit does not refuse it; the key's rate limit still counts it.
+    const retry = await turn(r.urls[1], { 'x-idempotency-key': 'order-42' });
+    expect(retry.status).toBe(200);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(retry.headers.get('x-ratelimit-limit')).not.toBeNull();
+  });
 });

@@ -57,6 +57,15 @@ export class TurnGate {
     private readonly keyLimits: KeyRateLimits,
   ) {}
 
+  /**
+   * A retry answered from the turn an earlier request with its idempotency key started: it is
+   * counted against the key's requests per minute like any request (headers, 429), but it starts
+   * no turn, so no turn limit or budget can refuse it.
+   */
+  async replay(ctx: object): Promise<void> {
+    if (this.options.enabled) await this.keyLimits.takeLeftover(ctx);
+  }
+
   async admit(turn: GovernedTurn): Promise<void> {
     if (!this.options.enabled) return;
     const g = governanceOf(turn.settings);

@@ -38,11 +38,44 @@ function stableJson(value: unknown): string {
 
 export type Claim = { won: true } | { won: false; responseId: string };
 
+interface KeyInput {
+  projectId: string;
+  key: string;
+  hash: string;
+  now: Date;
+}
+
+/**
+ * The response an earlier request with this key started, if its claim is still live; a 422
+ * when that request had a different body. A retry is answered from it before any limit is
+ * checked: it costs no model call, so a limit reached since must not refuse it.
+ */
+export async function earlierResponse(store: EventStore, input: KeyInput): Promise<string | null> {
+  checkKey(input.key);
+  const [last] = await store.readStream(keyStream(input.projectId, input.key), { direction: 'backwards', limit: 1 });
+  return last && isLive(last.data.claimed_at, input.now) ? sameRequest(last.data, input.hash) : null;
+}
+
+const checkKey = (key: string) => {
+  if (key.length > 256) throw new AppError(400, 'invalid_request', 'X-Idempotency-Key must be at most 256 characters', { param: 'X-Idempotency-Key' });
+};
+
+const isLive = (claimedAt: string, now: Date) => now.getTime() - Date.parse(claimedAt) < IDEMPOTENCY_TTL_MS;
+
+function sameRequest(claim: { response_id: string; request_hash: string }, hash: string): string {
+  if (claim.request_hash !== hash) {
+    throw new AppError(422, 'idempotency_key_reused', 'This X-Idempotency-Key was used with a different request body', {
+      param: 'X-Idempotency-Key',
+    });
+  }
+  return claim.response_id;
+}
+
 export async function claimIdempotencyKey(
   store: EventStore,
-  input: { projectId: string; key: string; hash: string; responseId: string; now: Date; actor: string; correlationId: string },
+  input: KeyInput & { responseId: string; actor: string; correlationId: string },
 ): Promise<Claim> {
-  if (input.key.length > 256) throw new AppError(400, 'invalid_request', 'X-Idempotency-Key must be at most 256 characters', { param: 'X-Idempotency-Key' });
+  checkKey(input.key);
   const stream = keyStream(input.projectId, input.key);
   const event = {
     type: 'IdempotencyKeyClaimed',
@@ -60,14 +93,7 @@ export async function claimIdempotencyKey(
       if (!(err instanceof WrongExpectedVersionError)) throw err;
     }
     const [last] = await store.readStream(stream, { direction: 'backwards', limit: 1 });
-    if (last && input.now.getTime() - Date.parse(last.data.claimed_at) < IDEMPOTENCY_TTL_MS) {
-      if (last.data.request_hash !== input.hash) {
-        throw new AppError(422, 'idempotency_key_reused', 'This X-Idempotency-Key was used with a different request body', {
-          param: 'X-Idempotency-Key',
-        });
-      }
-      return { won: false, responseId: last.data.response_id };
-    }
+    if (last && isLive(last.data.claimed_at, input.now)) return { won: false, responseId: sameRequest(last.data, input.hash) };
     // An expired claim: the key starts a new turn after it.
     expected = last ? last.streamVersion : 'no_stream';
   }

@@ -4,7 +4,7 @@ import { EventStore } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { parseCreateResponseRequest, type CreateResponseRequest, type ResponseStreamEvent } from '@genaug/responses';
-import { claimIdempotencyKey, requestHash } from '../idempotency/idempotency';
+import { claimIdempotencyKey, earlierResponse, requestHash } from '../idempotency/idempotency';
 import { TurnReader } from '../read-response/turn-reader';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
@@ -30,6 +30,14 @@ export class ResponsesController {
     if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
     const ctx = contextOf(req);
     const request = parseCreateResponseRequest(body);
+    const hash = ctx.idempotencyKey ? requestHash(body) : '';
+    if (ctx.idempotencyKey) {
+      const earlier = await earlierResponse(this.store, { projectId: caller.projectId, key: ctx.idempotencyKey, hash, now: systemClock.now() });
+      if (earlier) {
+        await this.gate.replay(ctx);
+        return this.answerRetry(caller.projectId, earlier, request, reply, ctx.requestId);
+      }
+    }
     const plan = await this.planner.plan(caller, request, ctx);
     // Rate, plan and budget limits (429/402) before anything is written; reserves the turn's worst-case cost.
     await this.gate.admit(plan);
@@ -38,7 +46,7 @@ export class ResponsesController {
       const claim = await claimIdempotencyKey(this.store, {
         projectId: caller.projectId,
         key: ctx.idempotencyKey,
-        hash: requestHash(body),
+        hash,
         responseId: plan.responseId,
         now: systemClock.now(),
         actor: plan.actor,
