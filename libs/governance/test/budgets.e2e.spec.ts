@@ -155,6 +155,30 @@ describe('budgets and plan limits', () => {
     }
   });
 
+  it('meters a turn its model cut off mid-answer at what the model had produced', async () => {
+    const dropping = await startFakeOpenAI({
+      reply: { text: 'Your order ships tomorrow morning, tracking to follow.', usage: { inputTokens: 10, outputTokens: 16 } },
+      chunkDelayMs: 5,
+      breakMidStream: 'drop',
+    });
+    try {
+      const { projectId, apiKey } = await createProject(r, { models: models(dropping.url), governance: { budgets: { project: { daily_usd: CAP } } } });
+      const res = await post(0, apiKey, { stream: true });
+      expect(await res.text()).toContain('event: response.failed');
+      const { spent, reserved, recorded } = await spending(projectId);
+      expect(recorded).toHaveLength(1);
+      expect(recorded[0].outcome).toBe('failed');
+      expect(recorded[0].cost).toBeGreaterThan(0);
+      expect(spent).toBeCloseTo(recorded[0].cost, 9);
+      expect(reserved).toBe(0);
+      // The upstream reported nothing: the call says its usage is an estimate.
+      const called = await r.db.pool.query(`select data from genaug_events where project_id = $1 and type = 'ModelCalled'`, [projectId]);
+      expect(called.rows.map((row) => row.data)).toEqual([expect.objectContaining({ outcome: 'error', usage_estimated: true })]);
+    } finally {
+      await dropping.close();
+    }
+  });
+
   it('caps each user and each feature on their own', async () => {
     const { apiKey } = await createProject(r, {
       models: models(upstream.url),

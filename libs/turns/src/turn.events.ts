@@ -61,6 +61,8 @@ const modelCalled = z.object({
   outcome: z.enum(['ok', 'error', 'timeout']),
   error: z.string().nullable(),
   usage: tokenUsageSchema.nullable(),
+  /** The call was cut off mid-answer and its usage is estimated from what it had produced. */
+  usage_estimated: z.boolean().optional(),
   cost_usd: z.number().min(0),
   /** Why this call was made: the answer, or a structured-output repair. */
   purpose: z.enum(['answer', 'repair']).default('answer'),

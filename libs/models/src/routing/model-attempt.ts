@@ -9,8 +9,12 @@ export interface ModelAttempt {
   startedAt: string;
   latencyMs: number;
   outcome: 'ok' | 'error' | 'timeout';
-  /** Tokens the upstream reported; only for answered attempts. */
+  /**
+   * Tokens the upstream reported when it answered; for an attempt cut off mid-answer (which
+   * reports none), an estimate from what it had produced (`usageEstimated`).
+   */
   usage?: ModelUsage;
+  usageEstimated?: boolean;
   costUsd: number;
   /** Why it failed, e.g. "429 Rate limit reached"; never a key or the conversation. */
   error?: string;

@@ -4,6 +4,7 @@ import { LocalProvider } from '../local/local.provider';
 import { errorMessage, UpstreamError, type ModelProvider } from '../model-provider';
 import type { ModelRequest } from '../model-request';
 import { answerEvents, collectAnswer, type CollectedAnswer, type FinishReason, type ModelStreamEvent, type ModelUsage } from '../model-stream';
+import { estimateInputTokens, estimateTokens } from '../local/token-estimate';
 import { OpenAIProvider } from '../openai/openai.provider';
 import { costUsd } from '../pricing/prices';
 import { effectiveModelSettings, type EffectiveModelSettings, type ProviderConfig } from '../settings/effective-settings';
@@ -162,6 +163,8 @@ export class ModelRouter {
           ...fields,
         });
         let emitted = false;
+        // What the model produced before a failure: the provider bills it, so the turn is metered for it.
+        let produced = '';
         let readToEnd = false;
         try {
           const whole = input.stream === false && provider.answer !== undefined;
@@ -184,12 +187,20 @@ export class ModelRouter {
               return;
             }
             emitted = true;
+            if (event.type === 'text.delta' || event.type === 'function_call.arguments.delta') produced += event.delta;
+            else if (event.type === 'function_call.done' && !produced.endsWith(event.arguments)) produced += event.arguments;
             yield event;
           }
           throw new UpstreamError('connection', 'the answer ended before it completed');
         } catch (err) {
+          // Cut off mid-answer, the upstream reports no usage: estimate what it will bill.
+          const cutOff = (): Partial<ModelAttempt> => {
+            if (!emitted) return {};
+            const usage = { inputTokens: estimateInputTokens(request), outputTokens: estimateTokens(produced) };
+            return { usage, usageEstimated: true, costUsd: costUsd(`${config.name}/${model}`, usage, settings.prices) };
+          };
           if (caller?.aborted) {
-            attempts.push(attempt({ outcome: 'error', error: 'cancelled by the caller' }));
+            attempts.push(attempt({ outcome: 'error', error: 'cancelled by the caller', ...cutOff() }));
             throw caller.reason;
           }
           const error = asUpstreamError(err, upstream.signal);
@@ -198,6 +209,7 @@ export class ModelRouter {
               outcome: error.failure === 'timeout' ? 'timeout' : 'error',
               error: attemptError(error.message),
               ...(error.status !== undefined ? { status: error.status } : {}),
+              ...cutOff(),
             }),
           );
           if (emitted) {

@@ -278,6 +278,7 @@ export class TurnRunner {
         outcome: a.outcome,
         error: a.error ?? null,
         usage: a.usage ? toTokenUsage(toCounts(a.usage)) : null,
+        ...(a.usageEstimated ? { usage_estimated: true } : {}),
         cost_usd: a.costUsd,
         purpose: 'answer' as const,
       },
