@@ -16,9 +16,11 @@ export interface ConsumerOptions {
   /**
    * Least time between the starts of two batches woken by appends. Under load, wake-ups
    * arrive faster than batches finish; waiting this long lets one batch take many events
-   * instead of each consumer running a transaction per append.
+   * instead of each consumer running a transaction per append. Projections commands wait on
+   * (`awaited`) use `awaitedCoalesceMs`.
    */
   coalesceMs?: number;
+  awaitedCoalesceMs?: number;
   /** How often a standby instance tries to take over. */
   standbyMs?: number;
   /**
@@ -112,7 +114,8 @@ export class Consumer {
     this.types = s.types;
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 500;
-    this.coalesceMs = options.coalesceMs ?? 5;
+    const awaited = subscription.kind === 'projection' && subscription.projection.awaited === true;
+    this.coalesceMs = awaited ? (options.awaitedCoalesceMs ?? 5) : (options.coalesceMs ?? 25);
     this.standbyMs = options.standbyMs ?? 1000;
     this.idleCheckpointMs = options.idleCheckpointMs ?? 1000;
   }

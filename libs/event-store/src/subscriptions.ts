@@ -11,6 +11,11 @@ export interface Projection {
   types?: string[];
   /** Tables it owns: rebuild drops them. */
   tables: string[];
+  /**
+   * Commands wait for it to apply their events (read-your-writes): it takes a batch as soon as
+   * events arrive. Others let events gather for a few milliseconds, one transaction for many.
+   */
+  awaited?: boolean;
   /** Creates its tables; must be idempotent. */
   setup(client: PoolClient): Promise<void>;
   /** Applies a batch of events inside the checkpoint's transaction. */

@@ -6,6 +6,8 @@ export const projectsProjection: Projection = {
   name: 'projects',
   types: ['ProjectCreated', 'ProjectUpdated', 'ApiKeyIssued', 'ApiKeyRevoked'],
   tables: ['genaug_projects', 'genaug_api_keys'],
+  // A new key or project is used at once by its creator.
+  awaited: true,
   async setup(client: PoolClient) {
     await client.query(`
       create table if not exists genaug_projects (

@@ -49,6 +49,8 @@ export function createMemoryProjection(sealer: Sealer): Projection {
     name: MEMORY_PROJECTION,
     types: ['MemoryStored', 'MemoryDeleted', 'MemoryPurged', 'UserErased'],
     tables: [MEMORY_TABLE, MEMORY_WORDS_TABLE],
+    // A stored memory is searchable when the store answers.
+    awaited: true,
     async setup(client: PoolClient) {
       await client.query(`
         create table if not exists ${MEMORY_TABLE} (
