@@ -1,4 +1,6 @@
+import type { Pool } from 'pg';
 import { z } from 'zod';
+import { badRequest } from '@genaug/kernel';
 
 /** `limit` and `after` of every cursor-paginated admin list. */
 export const pageQuerySchema = z.object({
@@ -46,4 +48,23 @@ export class Conditions {
   get sql(): string {
     return this.parts.join(' and ');
   }
+}
+
+/**
+ * One page of a project's rows newest first, by (`time`, `id`), after the row whose id is the
+ * cursor: a 400 for a cursor that names no row of the project. Fetches `limit + 1` rows.
+ */
+export async function newestFirst(
+  pool: Pool,
+  q: { table: string; time: string; id: string; projectId: string; where: Conditions; after?: string; limit: number },
+): Promise<any[]> {
+  const { table, time, id, where } = q;
+  if (q.after) {
+    const known = await pool.query(`select 1 from ${table} where project_id = $1 and ${id} = $2`, [q.projectId, q.after]);
+    if (!known.rowCount) throw badRequest('after', 'Unknown cursor: pass the next_cursor of a previous page', 'invalid_cursor');
+    // Compared in SQL: timestamps keep their microseconds there.
+    where.add(`(${time}, ${id}) < (select c.${time}, c.${id} from ${table} c where c.${id} = ?)`, q.after);
+  }
+  const res = await pool.query(`select * from ${table} where ${where.sql} order by ${time} desc, ${id} desc limit ${where.param(q.limit + 1)}`, where.params);
+  return res.rows;
 }

@@ -283,25 +283,13 @@ export class Consumer {
       await this.storeIdle(client, storeEveryBatch);
       return { handled: 0, more };
     }
-    // A lost checkpoint only repeats the batch (read model and checkpoint are lost together; a
-    // reactor's effects are idempotent by design): no need to wait for the disk.
-    if (sub.kind === 'projection') {
-      await client.query('begin; set local synchronous_commit = off');
-      try {
-        await sub.projection.apply(events, client);
-        await client.query(advanceAndCommitSql(this.name, this.stored!, position));
-      } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        if ((err as { code?: string }).code !== CHECKPOINT_MOVED) throw err;
-        await this.load(client);
-        return { handled: 0, more: true };
-      }
-    } else {
+    let committed: boolean;
+    if (sub.kind === 'projection') committed = await this.commit(client, position, () => sub.projection.apply(events, client));
+    else {
       await sub.reactor.react(events);
-      if (!(await this.commitPosition(client, position))) return { handled: 0, more: true };
+      committed = await this.commit(client, position);
     }
-    this.stored = position;
-    this.storedAt = Date.now();
+    if (!committed) return { handled: 0, more: true };
     this.moved(position);
     this.options.onBatch?.(events.length);
     return { handled: events.length, more };
@@ -311,24 +299,33 @@ export class Consumer {
   private async storeIdle(client: PoolClient, now: boolean): Promise<void> {
     if (!this.stored || !this.position || samePosition(this.stored, this.position)) return;
     if (!now && Date.now() - this.storedAt < this.idleCheckpointMs) return;
-    const position = this.position;
-    if (await this.commitPosition(client, position)) {
-      this.stored = position;
-      this.storedAt = Date.now();
-    }
+    await this.commit(client, this.position);
   }
 
-  /** Moves the stored checkpoint in one round trip; false (and reloaded) when a rebuild reset it. */
-  private async commitPosition(client: PoolClient, position: LogPosition): Promise<boolean> {
+  /**
+   * Moves the stored checkpoint to `position`, with a projection's read-model writes (`apply`)
+   * in the same transaction, the checkpoint update travelling with COMMIT; false (and reloaded)
+   * when a rebuild reset the checkpoint meanwhile. A lost commit only repeats the batch (read
+   * model and checkpoint are lost together; a reactor's effects are idempotent by design): no
+   * need to wait for the disk.
+   */
+  private async commit(client: PoolClient, position: LogPosition, apply?: () => Promise<void>): Promise<boolean> {
+    const advance = advanceAndCommitSql(this.name, this.stored!, position);
     try {
-      await client.query(`begin; set local synchronous_commit = off; ${advanceAndCommitSql(this.name, this.stored!, position)}`);
-      return true;
+      if (apply) {
+        await client.query('begin; set local synchronous_commit = off');
+        await apply();
+        await client.query(advance);
+      } else await client.query(`begin; set local synchronous_commit = off; ${advance}`);
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       if ((err as { code?: string }).code !== CHECKPOINT_MOVED) throw err;
       await this.load(client);
       return false;
     }
+    this.stored = position;
+    this.storedAt = Date.now();
+    return true;
   }
 
   private moved(position: LogPosition): void {

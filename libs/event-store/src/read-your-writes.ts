@@ -28,15 +28,13 @@ export class ReadYourWrites {
   constructor(
     private readonly pool: Pool,
     private readonly host: SubscriptionHost | null = null,
-  ) {
-    host?.onAdvance((name, position) => this.advanced(name, position));
-  }
+  ) {}
 
   private advanced(name: string, position: LogPosition): void {
     for (const w of this.waiters) if (w.projection === name && compareLogPositions(position, w.target) >= 0) this.settle(w, true);
   }
 
-  /** Hears consumers on the other threads of this process (the worker thread under npm start). */
+  /** Hears the consumers of every thread of this process (the worker thread's under npm start). */
   private listen(): void {
     if (this.channel) return;
     this.channel = advancesChannel(this.pool);

@@ -3,6 +3,7 @@ import { consumerLag, resetCheckpoint, type ConsumerLag } from './checkpoints';
 import { Consumer, isConsumerActive, resetNotice, tryLockConsumer, unlockConsumer, type ConsumerOptions, type ConsumerStatus } from './consumer';
 import type { LogPosition } from './events';
 import { advancesChannel, type Advance } from './advances';
+import { inTransaction } from './database';
 import { LogTail } from './log-tail';
 import type { EventNotifier } from './notifier';
 import type { Projection, Reactor, Subscription } from './subscriptions';
@@ -29,7 +30,6 @@ export class SubscriptionHost {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly consumers = new Map<string, Consumer>();
   private readonly errorListeners = new Set<(consumer: string, err: Error) => void>();
-  private readonly advanceListeners = new Set<(consumer: string, position: LogPosition) => void>();
   private readonly tail: LogTail;
   private channel: ReturnType<typeof advancesChannel> | null = null;
 
@@ -39,12 +39,6 @@ export class SubscriptionHost {
     private readonly options: ConsumerOptions = {},
   ) {
     this.tail = new LogTail(pool, notifier);
-  }
-
-  /** Told whenever a consumer this process runs has handled the log up to a new position. */
-  onAdvance(listener: (consumer: string, position: LogPosition) => void): () => void {
-    this.advanceListeners.add(listener);
-    return () => this.advanceListeners.delete(listener);
   }
 
   /** How far this process's consumer has handled the log; null when it does not run the active one. */
@@ -110,7 +104,6 @@ export class SubscriptionHost {
           },
           onAdvance: (position) => {
             this.options.onAdvance?.(position);
-            for (const listener of this.advanceListeners) listener(name, position);
             this.channel?.postMessage({ consumer: name, position } satisfies Advance);
           },
         },
@@ -170,21 +163,13 @@ export class SubscriptionHost {
   async rebuild(name: string, onProgress?: (p: RebuildProgress) => void): Promise<RebuildProgress> {
     const projection = this.projection(name);
     if (!projection) throw new Error(`no projection named ${name}`);
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
+    await inTransaction(this.pool, async (client) => {
       for (const table of projection.tables) await client.query(`drop table if exists ${table} cascade`);
       await projection.setup(client);
       await resetCheckpoint(client, name);
       // Delivered at commit: a running instance reloads its checkpoint and replays now.
       await client.query("select pg_notify('genaug_events', $1)", [resetNotice(name)]);
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     const total = (await consumerLag(this.pool, name, projection.types)).lagEvents;
     let handled = 0;
     const report = () => onProgress?.({ handled, total: Math.max(total, handled) });

@@ -92,3 +92,9 @@ export function errorMessage(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * Options every upstream client is built with: the router owns retries and timeouts, so one
+ * policy applies to every provider (the client's own timeout only catches what the router misses).
+ */
+export const UPSTREAM_CLIENT_POLICY = { maxRetries: 0, timeout: 10 * 60_000 } as const;

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL, Sealer } from '@genaug/event-store';
-import { badRequest } from '@genaug/kernel';
-import { Conditions, listPage, type ListPage } from '../list-page';
+import { Conditions, listPage, newestFirst, type ListPage } from '../list-page';
 import { inputSummary } from './input-summary';
 
 export interface ToolCallAuditRow {
@@ -42,16 +41,16 @@ export class ToolCallAuditReader {
     if (f.tool_id) where.add('tool_id = ?', f.tool_id);
     if (f.outcome) where.add('outcome = ?', f.outcome);
     if (f.approval) where.add('approval = ?', f.approval);
-    if (f.after) {
-      const known = await this.pool.query('select 1 from genaug_tool_call_audit where project_id = $1 and tool_call_id = $2', [projectId, f.after]);
-      if (!known.rowCount) throw badRequest('after', 'Unknown cursor: pass the next_cursor of a previous page', 'invalid_cursor');
-      where.add('(requested_at, tool_call_id) < (select c.requested_at, c.tool_call_id from genaug_tool_call_audit c where c.tool_call_id = ?)', f.after);
-    }
-    const res = await this.pool.query(
-      `select * from genaug_tool_call_audit where ${where.sql} order by requested_at desc, tool_call_id desc limit ${where.param(f.limit + 1)}`,
-      where.params,
-    );
-    const page = listPage(res.rows, f.limit, (r) => r, (r) => r.tool_call_id);
+    const rows = await newestFirst(this.pool, {
+      table: 'genaug_tool_call_audit',
+      time: 'requested_at',
+      id: 'tool_call_id',
+      projectId,
+      where,
+      after: f.after,
+      limit: f.limit,
+    });
+    const page = listPage(rows, f.limit, (r) => r, (r) => r.tool_call_id);
     return { ...page, data: await Promise.all(page.data.map((r) => this.view(r))) };
   }
 

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { ERASED, PG_POOL, Sealer, toStoredEvent, type StoredEvent } from '@genaug/event-store';
-import { badRequest } from '@genaug/kernel';
-import { Conditions, listPage, type ListPage } from '../list-page';
+import { Conditions, listPage, newestFirst, type ListPage } from '../list-page';
 import { inTimeOrder, spanOf, type SpanDraft } from './trace-spans';
 import { inputText, outputText, traceSummary, type TraceDetail, type TraceSpan, type TraceSummary } from './trace-views';
 import { turnStreamPrefix } from './traces.projection';
@@ -35,17 +34,8 @@ export class TraceReader {
     if (f.status) where.add('status = ?', f.status);
     if (f.from) where.add('started_at >= ?', f.from);
     if (f.to) where.add('started_at < ?', f.to);
-    if (f.after) {
-      const known = await this.pool.query('select 1 from genaug_traces where project_id = $1 and response_id = $2', [projectId, f.after]);
-      if (!known.rowCount) throw badRequest('after', 'Unknown cursor: pass the next_cursor of a previous page', 'invalid_cursor');
-      // Compared in SQL: timestamps keep their microseconds there.
-      where.add('(started_at, response_id) < (select c.started_at, c.response_id from genaug_traces c where c.response_id = ?)', f.after);
-    }
-    const res = await this.pool.query(
-      `select * from genaug_traces where ${where.sql} order by started_at desc, response_id desc limit ${where.param(f.limit + 1)}`,
-      where.params,
-    );
-    return listPage(res.rows, f.limit, traceSummary, (r) => r.response_id);
+    const rows = await newestFirst(this.pool, { table: 'genaug_traces', time: 'started_at', id: 'response_id', projectId, where, after: f.after, limit: f.limit });
+    return listPage(rows, f.limit, traceSummary, (r) => r.response_id);
   }
 
   /** By response id, trace id or request id; the latest turn when several share a trace. */

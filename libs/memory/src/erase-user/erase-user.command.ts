@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@genaug/kernel';
-import { EventStore, ReadYourWrites, Sealer } from '@genaug/event-store';
+import { EventStore, inTransaction, ReadYourWrites, Sealer } from '@genaug/event-store';
 import { memoryEventMetadata, type CommandContext } from '../command-context';
 import { memorySubject, userStream, type UserErasedData } from '../memory.events';
 import { MEMORY_PROJECTION } from '../projections/memories.projection';
@@ -31,11 +31,7 @@ export class EraseUserHandler implements ICommandHandler<EraseUser, { erased: Us
 
   async execute(cmd: EraseUser): Promise<{ erased: UserErasedData; keysDestroyed: number }> {
     const erased: UserErasedData = { user_id: cmd.userId, requested_by: cmd.context.actor, erased_at: this.clock.now().toISOString() };
-    const client = await this.store.pool.connect();
-    let position: number;
-    let keysDestroyed: number;
-    try {
-      await client.query('begin');
+    const { position, keysDestroyed } = await inTransaction(this.store.pool, async (client) => {
       // The append first, as its transaction's first write (see EventStore.append).
       const res = await this.store.append(
         userStream(cmd.projectId, cmd.userId),
@@ -44,15 +40,8 @@ export class EraseUserHandler implements ICommandHandler<EraseUser, { erased: Us
       );
       const own = await this.sealer.erase(cmd.projectId, cmd.userId, client);
       const memory = await this.sealer.erase(cmd.projectId, memorySubject(cmd.userId), client);
-      await client.query('commit');
-      position = res.lastPosition;
-      keysDestroyed = own.length + memory.length;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return { position: res.lastPosition, keysDestroyed: own.length + memory.length };
+    });
     await this.ryw.waitFor(MEMORY_PROJECTION, position);
     return { erased, keysDestroyed };
   }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@genaug/kernel';
-import { EventStore, ReadYourWrites, Sealer } from '@genaug/event-store';
+import { EventStore, inTransaction, ReadYourWrites, Sealer } from '@genaug/event-store';
 import { memoryEventMetadata, type CommandContext } from '../command-context';
 import { memoryStream, memorySubject } from '../memory.events';
 import { MEMORY_PROJECTION } from '../projections/memories.projection';
@@ -32,10 +32,7 @@ export class PurgeMemoryHandler implements ICommandHandler<PurgeMemory, { delete
 
   async execute(cmd: PurgeMemory) {
     const deletedCount = await this.memories.count(cmd.projectId, cmd.userId);
-    const client = await this.store.pool.connect();
-    let position: number;
-    try {
-      await client.query('begin');
+    const position = await inTransaction(this.store.pool, async (client) => {
       // The append first: as the transaction's first write it takes its turn on the stream
       // before the transaction gets its id (see EventStore.append), then the key goes.
       const res = await this.store.append(
@@ -50,14 +47,8 @@ export class PurgeMemoryHandler implements ICommandHandler<PurgeMemory, { delete
         { expectedVersion: 'any', client },
       );
       await this.sealer.erase(cmd.projectId, memorySubject(cmd.userId), client);
-      position = res.lastPosition;
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return res.lastPosition;
+    });
     await this.ryw.waitFor(MEMORY_PROJECTION, position);
     return { deletedCount };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { PG_POOL } from '@genaug/event-store';
+import { inTransaction, PG_POOL } from '@genaug/event-store';
 import { toMemoryView, type MemoryView } from '../memory-view';
 import { MEMORY_TABLE, MEMORY_WORDS_TABLE, memoryIdOf, memoryOwner, memoryOwnerHash } from '../projections/memories.projection';
 
@@ -76,22 +76,13 @@ export class MemorySearch {
   }
 
   private async byTrigrams(params: unknown[], topK: number): Promise<any[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
+    return inTransaction(this.pool, async (client) => {
       // The threshold the `<%` operator (and its index scan) uses, for this transaction only.
       await client.query(`select set_config('pg_trgm.word_similarity_threshold', $1, true)`, [String(WORD_SIMILARITY_THRESHOLD)]);
       // Not a prepared statement: a generic plan cannot use the trigram index for `$3 <% fact`
       // and scores every fact of the user instead.
-      const res = await client.query(TRIGRAMS_SQL, [...params, topK]);
-      await client.query('commit');
-      return res.rows;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return (await client.query(TRIGRAMS_SQL, [...params, topK])).rows;
+    });
   }
 }
 

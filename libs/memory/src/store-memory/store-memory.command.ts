@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { AppError, CLOCK, newId, type Clock } from '@genaug/kernel';
@@ -8,7 +7,7 @@ import { memoryKeyStream, memoryStream, memorySubject, type MemoryKeyClaimedData
 import type { MemoryView } from '../memory-view';
 import { MEMORY_PROJECTION } from '../projections/memories.projection';
 import { UserMemories } from '../user-memories';
-import type { StoreMemoryInput } from './store-memory.request';
+import { storedMemoryView, storeRequestHash, type StoreMemoryInput } from './store-memory.request';
 
 export class StoreMemory {
   constructor(
@@ -22,13 +21,6 @@ export interface StoreMemoryResult {
   memory: MemoryView;
   /** True when an earlier request with the same idempotency key stored it. */
   replayed: boolean;
-}
-
-/** What makes two stores "the same request" for an idempotency key. */
-function requestHash(input: StoreMemoryInput): string {
-  const metadata = input.metadata ? Object.entries(input.metadata).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
-  const canonical = JSON.stringify([input.fact, input.fact_type, input.importance_score, input.source ?? null, metadata]);
-  return createHash('sha256').update(canonical).digest('hex');
 }
 
 /**
@@ -64,17 +56,7 @@ export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMem
     };
     const metadata = memoryEventMetadata(projectId, input.user_id, cmd.context);
     const stored: NewEvent = { type: 'MemoryStored', data, metadata };
-    const memory: MemoryView = {
-      id: memoryId,
-      object: 'memory',
-      user_id: input.user_id,
-      fact: input.fact,
-      fact_type: input.fact_type,
-      importance_score: input.importance_score,
-      source: input.source ?? null,
-      metadata: input.metadata ?? null,
-      created_at: storedAt,
-    };
+    const memory = storedMemoryView(memoryId, input, storedAt);
 
     if (!input.idempotency_key) {
       const [res] = await this.store.appendMany([{ streamId: memoryStream(projectId, input.user_id), events: [stored] }]);
@@ -83,7 +65,7 @@ export class StoreMemoryHandler implements ICommandHandler<StoreMemory, StoreMem
     }
 
     const keyStream = memoryKeyStream(projectId, input.user_id, input.idempotency_key);
-    const hash = requestHash(input);
+    const hash = storeRequestHash(input);
     const claimed: NewEvent = {
       type: 'MemoryKeyClaimed',
       data: { memory_id: memoryId, user_id: input.user_id, request_hash_sealed: await this.sealer.seal(projectId, subject, hash) },

@@ -1,3 +1,5 @@
+import { createHash } from 'crypto';
+import type { MemoryView } from '../memory-view';
 import { z } from 'zod';
 import { FACT_MAX_CHARS, factTypeField, importanceField, userIdField } from '../memory-fields';
 
@@ -25,3 +27,23 @@ export const storeMemorySchema = z
   .strict();
 
 export type StoreMemoryInput = z.infer<typeof storeMemorySchema>;
+
+/** What makes two stores "the same request" for an idempotency key. */
+export function storeRequestHash(input: StoreMemoryInput): string {
+  const metadata = input.metadata ? Object.entries(input.metadata).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
+  const canonical = JSON.stringify([input.fact, input.fact_type, input.importance_score, input.source ?? null, metadata]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The memory a store creates, as the API answers it. */
+export const storedMemoryView = (id: string, input: StoreMemoryInput, createdAt: string): MemoryView => ({
+  id,
+  object: 'memory',
+  user_id: input.user_id,
+  fact: input.fact,
+  fact_type: input.fact_type,
+  importance_score: input.importance_score,
+  source: input.source ?? null,
+  metadata: input.metadata ?? null,
+  created_at: createdAt,
+});

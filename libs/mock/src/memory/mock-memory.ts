@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
 import { AppError, newId, notFound, parseOrThrow, type Clock } from '@genaug/kernel';
 import {
   listMemorySchema,
   profileSchema,
   purgeSchema,
   searchMemorySchema,
+  storedMemoryView,
   storeMemorySchema,
+  storeRequestHash,
   type StoreMemoryInput,
   type MemoryView,
 } from '@genaug/memory';
@@ -38,13 +39,6 @@ function lexemes(text: string): Set<string> {
   return out;
 }
 
-function requestHash(input: StoreMemoryInput): string {
-  const metadata = input.metadata ? Object.entries(input.metadata).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
-  return createHash('sha256')
-    .update(JSON.stringify([input.fact, input.fact_type, input.importance_score, input.source ?? null, metadata]))
-    .digest('hex');
-}
-
 export class MockMemory {
   /** user id -> memory id -> memory; memory ids sort by time. */
   private readonly users = new Map<string, Map<string, MemoryView>>();
@@ -64,7 +58,7 @@ export class MockMemory {
     const userKeys = this.keys.get(input.user_id);
     const claimed = key ? userKeys?.get(key) : undefined;
     if (claimed) {
-      if (claimed.hash !== requestHash(input)) {
+      if (claimed.hash !== storeRequestHash(input)) {
         throw new AppError(422, 'idempotency_key_reused', 'This idempotency_key was already used to store a different memory', {
           param: 'idempotency_key',
         });
@@ -77,21 +71,11 @@ export class MockMemory {
       }
       return { status: 200, memory, replayed: true };
     }
-    const memory: MemoryView = {
-      id: newId('mem'),
-      object: 'memory',
-      user_id: input.user_id,
-      fact: input.fact,
-      fact_type: input.fact_type,
-      importance_score: input.importance_score,
-      source: input.source ?? null,
-      metadata: input.metadata ?? null,
-      created_at: this.clock.now().toISOString(),
-    };
+    const memory = storedMemoryView(newId('mem'), input, this.clock.now().toISOString());
     this.memoriesOf(input.user_id).set(memory.id, memory);
     if (key) {
       const keys = userKeys ?? new Map();
-      keys.set(key, { hash: requestHash(input), memoryId: memory.id });
+      keys.set(key, { hash: storeRequestHash(input), memoryId: memory.id });
       this.keys.set(input.user_id, keys);
     }
     return { status: 201, memory, replayed: false };

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { StopReason, Usage } from '@anthropic-ai/sdk/resources/messages/messages';
-import { upstreamErrorFrom, type ModelProvider } from '../model-provider';
+import { UPSTREAM_CLIENT_POLICY, upstreamErrorFrom, type ModelProvider } from '../model-provider';
 import type { ModelRequest } from '../model-request';
 import type { FinishReason, ModelStreamEvent, ModelUsage } from '../model-stream';
 import { messagesRequest } from './anthropic-request';
@@ -18,9 +18,7 @@ export class AnthropicProvider implements ModelProvider {
     this.client = new Anthropic({
       baseURL: config.baseUrl,
       apiKey: config.apiKey ?? 'unset',
-      // The router owns retries and timeouts, so one policy applies to every provider.
-      maxRetries: 0,
-      timeout: 10 * 60_000,
+      ...UPSTREAM_CLIENT_POLICY,
     });
   }
 

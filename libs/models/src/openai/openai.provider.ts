@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { upstreamErrorFrom, type ModelProvider } from '../model-provider';
+import { UPSTREAM_CLIENT_POLICY, upstreamErrorFrom, type ModelProvider } from '../model-provider';
 import type { ModelRequest } from '../model-request';
 import type { CollectedAnswer, FinishReason, ModelStreamEvent, ModelUsage } from '../model-stream';
 import { chatCompletionRequest } from './openai-request';
@@ -18,9 +18,7 @@ export class OpenAIProvider implements ModelProvider {
       baseURL: config.baseUrl,
       // Self-hosted compatible servers often need no key; the client insists on one.
       apiKey: config.apiKey ?? 'unset',
-      // The router owns retries and timeouts, so one policy applies to every provider.
-      maxRetries: 0,
-      timeout: 10 * 60_000,
+      ...UPSTREAM_CLIENT_POLICY,
     });
   }
 
