@@ -1,15 +1,9 @@
 import { isSealed, type StoredEvent } from '@genaug/event-store';
 import { spanKindOf } from './span-kinds';
+import type { TraceSpan } from './trace-views';
 
 /** A span as the log gives it: sealed fields are opened by the reader, for authorised readers only. */
-export interface SpanDraft {
-  kind: string;
-  name: string;
-  status: string | null;
-  started_at: string;
-  duration_ms: number | null;
-  position: number;
-  attributes: Record<string, unknown>;
+export interface SpanDraft extends TraceSpan {
   /** Attribute name → sealed value. */
   sealed: Record<string, string>;
 }
