@@ -191,11 +191,11 @@ export class Consumer {
         this.status = 'active';
         backoff = 100;
         if (!batch.more && !(await this.sleep(this.pollMs)) && this.lockClient) {
-          // Quiet for a while: look for anything a lost notification did not announce, store a
-          // position reached by skipping, and pick up a reset made without a notice.
+          // Quiet for a while: look for anything a lost notification did not announce, and store a
+          // position reached by skipping; with nothing to store, pick up a reset made without a
+          // notice (storing would have found it).
           this.tail?.refresh();
-          await this.storeIdle(this.lockClient, true);
-          await this.load(this.lockClient);
+          if (!(await this.storeIdle(this.lockClient, true))) await this.load(this.lockClient);
         }
       } catch (err) {
         const e = err as Error;
@@ -295,11 +295,15 @@ export class Consumer {
     return { handled: events.length, more };
   }
 
-  /** Stores a position reached by skipping events, when due; every skip would cost a commit. */
-  private async storeIdle(client: PoolClient, now: boolean): Promise<void> {
-    if (!this.stored || !this.position || samePosition(this.stored, this.position)) return;
-    if (!now && Date.now() - this.storedAt < this.idleCheckpointMs) return;
+  /**
+   * Stores a position reached by skipping events, when due (every skip would cost a commit);
+   * true when it tried, having then either stored it or reloaded after a reset.
+   */
+  private async storeIdle(client: PoolClient, now: boolean): Promise<boolean> {
+    if (!this.stored || !this.position || samePosition(this.stored, this.position)) return false;
+    if (!now && Date.now() - this.storedAt < this.idleCheckpointMs) return false;
     await this.commit(client, this.position);
+    return true;
   }
 
   /**
