@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { newUuid } from '@genaug/kernel';
+import { BatchedCalls, newUuid } from '@genaug/kernel';
 import { validateEvent } from './event-schemas';
 import {
   WrongExpectedVersionError,
@@ -64,6 +64,27 @@ export interface ReadAllResult {
   scanned: number;
 }
 
+/** An append as the append functions take it. */
+interface PendingAppend {
+  stream: string;
+  expected: number;
+  events: ReturnType<typeof encodeEvents>['payload'];
+  project: string | null;
+}
+
+interface AppendRow {
+  ok: boolean;
+  actual_version: string | null;
+  next_version: string | null;
+  first_position: string | null;
+  last_position: string | null;
+}
+
+/** An append of a round that failed on its own, for its caller to throw. */
+class AppendFailure {
+  constructor(readonly error: unknown) {}
+}
+
 const encodeExpected = (e: ExpectedVersion): number =>
   e === 'any' ? -1 : e === 'no_stream' ? -2 : e === 'stream_exists' ? -3 : e;
 
@@ -112,27 +133,71 @@ export function toStoredEvent(r: any): StoredEvent {
 export class EventStore {
   constructor(readonly pool: Pool) {}
 
+  // Appends made while a round of them runs go together in the next: one transaction, commit and
+  // round trip for many turns under load, none added to a lone append.
+  private readonly rounds = {
+    durable: new BatchedCalls<PendingAppend, AppendRow | AppendFailure>((appends) => this.appendRound(appends, false)),
+    deferred: new BatchedCalls<PendingAppend, AppendRow | AppendFailure>((appends) => this.appendRound(appends, true)),
+  };
+
   async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const { payload, projectId } = encodeEvents(events);
     const expected = options.expectedVersion ?? 'any';
-    // The NOTIFY that wakes consumers (see p_notify in genaug_append) is sent by the append's own
-    // transaction inside a caller's transaction (so it comes with that commit) and for a deferred
-    // append (whose commit does not wait for the disk); otherwise after the commit, coalesced.
-    const notifyInside = options.client !== undefined || options.flush === 'deferred';
-    const values = [streamId, encodeExpected(expected), JSON.stringify(payload), projectId];
-    const res = await (options.client ?? this.pool).query(
-      options.flush === 'deferred'
-        ? { name: 'genaug_append_deferred', text: `${APPEND_RESULT} genaug_append_deferred($1, $2, $3, $4)`, values }
-        : { name: 'genaug_append', text: `${APPEND_RESULT} genaug_append($1, $2, $3, $4, $5)`, values: [...values, notifyInside] },
-    );
-    const row = res.rows[0];
+    const pending: PendingAppend = { stream: streamId, expected: encodeExpected(expected), events: payload, project: projectId };
+    const row = options.client
+      ? await this.appendAlone(options.client, pending, options.flush === 'deferred', true)
+      : await this.rounds[options.flush === 'deferred' ? 'deferred' : 'durable'].call(pending);
+    if (row instanceof AppendFailure) throw row.error;
     if (!row.ok) throw new WrongExpectedVersionError(streamId, expected, Number(row.actual_version));
-    if (!notifyInside) this.wakeConsumers();
     return {
       nextVersion: Number(row.next_version),
       firstPosition: Number(row.first_position),
       lastPosition: Number(row.last_position),
     };
+  }
+
+  /**
+   * One append in a transaction of its own, or of the caller's (`runner` a client in one). The
+   * NOTIFY that wakes consumers (see p_notify in genaug_append) is sent from inside by an append
+   * in a caller's transaction (it comes with that commit) and by a deferred one (its commit
+   * waits for no disk); otherwise after the commit, coalesced.
+   */
+  private async appendAlone(runner: Pool | PoolClient, a: PendingAppend, deferred: boolean, inCallerTransaction = false): Promise<AppendRow> {
+    const values = [a.stream, a.expected, JSON.stringify(a.events), a.project];
+    const notifyInside = inCallerTransaction || deferred;
+    const res = await runner.query<AppendRow>(
+      deferred
+        ? { name: 'genaug_append_deferred', text: `${APPEND_RESULT} genaug_append_deferred($1, $2, $3, $4)`, values }
+        : { name: 'genaug_append', text: `${APPEND_RESULT} genaug_append($1, $2, $3, $4, $5)`, values: [...values, notifyInside] },
+    );
+    if (!notifyInside) this.wakeConsumers();
+    return res.rows[0];
+  }
+
+  /**
+   * A round of appends from concurrent callers: one alone as ever; several in one transaction
+   * (genaug_append_batch), sorted by stream so rounds lock streams in one order. When the round
+   * fails on the server (its transaction rolled back: nothing was written), each append is made
+   * alone, so only the one at fault fails.
+   */
+  private async appendRound(appends: PendingAppend[], deferred: boolean): Promise<Array<AppendRow | AppendFailure>> {
+    if (appends.length === 1) return [await this.appendAlone(this.pool, appends[0], deferred)];
+    const order = appends.map((_, i) => i).sort((x, y) => (appends[x].stream < appends[y].stream ? -1 : appends[x].stream > appends[y].stream ? 1 : x - y));
+    let res;
+    try {
+      res = await this.pool.query<AppendRow & { idx: number }>({
+        name: 'genaug_append_batch',
+        text: 'select idx, ok, actual_version, next_version, first_position, last_position from genaug_append_batch($1, $2)',
+        values: [JSON.stringify(order.map((i) => appends[i])), deferred],
+      });
+    } catch (err) {
+      if (!(err as { code?: string }).code) throw err;
+      return Promise.all(appends.map((a) => this.appendAlone(this.pool, a, deferred).catch((e: unknown) => new AppendFailure(e))));
+    }
+    if (!deferred) this.wakeConsumers();
+    const rows: AppendRow[] = new Array(appends.length);
+    for (const r of res.rows) rows[order[r.idx]] = r;
+    return rows;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { BatchedCalls } from './batched-calls';
+import { BatchedCalls } from '@genaug/kernel';
 import { bucketState, intervalOf, type Bucket, type BucketState } from './rate-limits/rate-limit-state';
 
 /** Ledger caps in the order the admit function ranks them. */

@@ -6,3 +6,4 @@ export * from './config';
 export * from './logger';
 export * from './http/request-context';
 export * from './http/error-filter';
+export * from './batched-calls';

@@ -6,10 +6,10 @@ interface Pending<I, O> {
 
 /**
  * Coalesces concurrent calls: calls made together (in one tick) go at once, in one call; those
- * arriving while it runs go together in the next. Every turn of a project locks the same ledger
- * rows, so one call locking them for many turns costs far less than many calls each waiting for
- * the others. A lone call waits for nothing, except a `lazy` one: it rides along with the next
- * call, or goes on its own after `lazyMs`.
+ * arriving while it runs go together in the next. One database round for many callers costs far
+ * less than a round each (the usage ledger, the event store's appends). A lone call waits for
+ * nothing, except a `lazy` one: it rides along with the next call, or goes on its own after
+ * `lazyMs`.
  */
 export class BatchedCalls<I, O> {
   private queue: Pending<I, O>[] = [];

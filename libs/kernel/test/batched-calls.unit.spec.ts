@@ -1,4 +1,4 @@
-import { BatchedCalls } from '../src/batched-calls';
+import { BatchedCalls } from '@genaug/kernel';
 
 describe('batched calls', () => {
   function recorder(holdFirst = true) {
