@@ -14,6 +14,12 @@ export interface LogTailOptions {
    * consumer's batch, which sends no notification when it ends), look again after this long.
    */
   heldRetryMs?: number;
+  /**
+   * Least time between the starts of two reads woken by appends. Under load notifications come
+   * faster than reads finish; one read then brings many appends. No longer than the shortest
+   * time a consumer lets events gather (`awaitedCoalesceMs`), so it delays none of them.
+   */
+  minReadIntervalMs?: number;
 }
 
 export interface TailRead {
@@ -37,11 +43,14 @@ export class LogTail {
   private running: Promise<void> | null = null;
   private again = false;
   private heldTimer: NodeJS.Timeout | null = null;
+  private spacingTimer: NodeJS.Timeout | null = null;
+  private lastReadAt = 0;
   private unsubscribe: (() => void) | null = null;
   private stopped = true;
   private readonly maxEvents: number;
   private readonly readLimit: number;
   private readonly heldRetryMs: number;
+  private readonly minReadIntervalMs: number;
 
   constructor(
     private readonly pool: Pool,
@@ -51,6 +60,7 @@ export class LogTail {
     this.maxEvents = options.maxEvents ?? 10_000;
     this.readLimit = options.readLimit ?? 2000;
     this.heldRetryMs = options.heldRetryMs ?? 5;
+    this.minReadIntervalMs = options.minReadIntervalMs ?? 5;
   }
 
   start(): void {
@@ -61,8 +71,8 @@ export class LogTail {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    if (this.heldTimer) clearTimeout(this.heldTimer);
-    this.heldTimer = null;
+    for (const timer of [this.heldTimer, this.spacingTimer]) if (timer) clearTimeout(timer);
+    this.heldTimer = this.spacingTimer = null;
     await this.running;
   }
 
@@ -102,32 +112,44 @@ export class LogTail {
     };
   }
 
-  /** Reads what became visible; one query at a time, and one more if asked again meanwhile. */
+  /**
+   * Reads what became visible: one query at a time, and one more if asked again meanwhile, at
+   * most one every `minReadIntervalMs`.
+   */
   refresh(): void {
     if (this.stopped || !this.head) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    const wait = this.lastReadAt + this.minReadIntervalMs - Date.now();
+    if (wait > 0) {
+      this.spacingTimer ??= setTimeout(() => {
+        this.spacingTimer = null;
+        this.refresh();
+      }, wait);
+      return;
+    }
+    this.lastReadAt = Date.now();
+    this.again = false;
     this.running = this.readLoop().finally(() => {
       this.running = null;
+      if (this.again) this.refresh();
     });
   }
 
+  /** Reads until the tail is at the visible end of the log (a read the limit cut short goes on at once). */
   private async readLoop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.readOnce();
-      } catch (err) {
-        // Consumers poll as well: a failed read only delays them.
-        logger.warn({ err: (err as Error).message }, 'log tail read failed');
-        return;
-      }
-    } while (this.again && !this.stopped);
+    try {
+      while ((await this.readOnce()) && !this.stopped);
+    } catch (err) {
+      // Consumers poll as well: a failed read only delays them.
+      logger.warn({ err: (err as Error).message }, 'log tail read failed');
+    }
   }
 
-  private async readOnce(): Promise<void> {
+  /** One read; true when its limit cut it short. */
+  private async readOnce(): Promise<boolean> {
     const head = this.head!;
     // `held`: committed events exist that are not yet visible (an older transaction still runs).
     const res = await this.pool.query({
@@ -149,7 +171,6 @@ export class LogTail {
       const last = this.events[this.events.length - 1];
       this.head = { transactionId: last.transactionId, globalPosition: last.globalPosition };
       this.trim();
-      if (rows.length === this.readLimit) this.again = true;
       for (const l of this.listeners) l();
     }
     if (res.rows[0]?.held && !this.heldTimer && !this.stopped) {
@@ -158,6 +179,7 @@ export class LogTail {
         this.refresh();
       }, this.heldRetryMs);
     }
+    return rows.length === this.readLimit;
   }
 
   private trim(): void {

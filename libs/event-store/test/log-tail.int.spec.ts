@@ -110,4 +110,33 @@ describe('the log tail', () => {
       await tail.stop();
     }
   });
+
+  it('reads at most once per interval however many appends wake it, and misses none of them', async () => {
+    let reads = 0;
+    // The pool itself, counting the tail's queries on their way to it.
+    const counted = new Proxy(db.pool, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver);
+        return (config: any, ...rest: any[]) => {
+          if (config?.name === 'genaug_log_tail') reads++;
+          return (target.query as any)(config, ...rest);
+        };
+      },
+    });
+    const tail = new LogTail(counted, notifier, { minReadIntervalMs: 200 });
+    tail.start();
+    try {
+      const start = await logEnd();
+      tail.seed(start);
+      await waitUntil('the first read', () => reads === 1, 10_000);
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) await store.append(`tail-spaced-${i}`, [entry(5, i)]);
+      await waitUntil('the tail has all 20 events', () => (tail.readAfter(start, 100)?.events.length ?? 0) === 20, 10_000);
+      // Twenty notifications, but reads no closer together than the interval.
+      expect(reads - 1).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 200) + 1);
+      expect(reads - 1).toBeLessThan(20);
+    } finally {
+      await tail.stop();
+    }
+  });
 });
