@@ -86,6 +86,21 @@ describe('memory in turns', () => {
     expect(sentToModel()).not.toContain('window seat');
   });
 
+  it('gives each of many concurrent turns its own user’s memories, and none to users without any', async () => {
+    const { auth } = await project();
+    const ids: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) ids[`rider-${i}`] = await remember(auth, `rider-${i}`, `Rides bicycle number ${i} to work`);
+    const users = Array.from({ length: 10 }, (_, i) => `rider-${i}`);
+    // Sent together, so their users' memory lookups go in one query.
+    const turns = await Promise.all(
+      users.map((user) => http(`${t.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user, input: 'Which bicycle do I ride to work?' } })),
+    );
+    for (const [i, res] of turns.entries()) {
+      expect(res.status).toBe(200);
+      expect((await turnRequested(res.body.id)).memory_ids).toEqual(i < 5 ? [ids[users[i]]] : []);
+    }
+  });
+
   it('caps the memories a turn gets by count', async () => {
     const { auth } = await project({ max_memories_in_turn: 2 });
     for (const place of ['Lisbon', 'Porto', 'Faro', 'Braga']) await remember(auth, 'planner', `Wants to visit ${place} by train`);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@genaug/event-store';
-import { CLOCK, type Clock } from '@genaug/kernel';
+import { BatchedCalls, CLOCK, type Clock } from '@genaug/kernel';
 import { estimateTokens } from '@genaug/models';
 import { memorySettingsOf } from '../memory-settings';
 import { MEMORY_TABLE } from '../projections/memories.projection';
@@ -45,6 +45,9 @@ export function capMemories<T extends { fact: string }>(ranked: T[], limits: Rec
  */
 @Injectable()
 export class MemoryRecall {
+  // The probes of turns that arrive together go in one query.
+  private readonly probes = new BatchedCalls<{ projectId: string; userId: string }, boolean>((users) => this.probe(users));
+
   constructor(
     private readonly search: MemorySearch,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -84,14 +87,19 @@ export class MemoryRecall {
     }));
   }
 
-  private async hasMemories(projectId: string, userId: string): Promise<boolean> {
-    if (!this.pool) return true;
-    const res = await this.pool.query({
+  private hasMemories(projectId: string, userId: string): Promise<boolean> {
+    return this.pool ? this.probes.call({ projectId, userId }) : Promise.resolve(true);
+  }
+
+  /** Whether each user has any memory, in one query. */
+  private async probe(users: { projectId: string; userId: string }[]): Promise<boolean[]> {
+    const res = await this.pool!.query<{ any: boolean }>({
       name: 'memory-recall-any',
-      text: `select exists (select 1 from ${MEMORY_TABLE} where project_id = $1 and user_id = $2) as any`,
-      values: [projectId, userId],
+      text: `select exists (select 1 from ${MEMORY_TABLE} m where m.project_id = u.project_id and m.user_id = u.user_id) as any
+             from unnest($1::text[], $2::text[]) with ordinality as u(project_id, user_id, n) order by u.n`,
+      values: [users.map((u) => u.projectId), users.map((u) => u.userId)],
     });
-    return res.rows[0].any === true;
+    return res.rows.map((r) => r.any === true);
   }
 
   /** The recalled memories as one block of text for the model's instructions. */
