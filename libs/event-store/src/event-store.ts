@@ -88,6 +88,9 @@ class AppendFailure {
 const encodeExpected = (e: ExpectedVersion): number =>
   e === 'any' ? -1 : e === 'no_stream' ? -2 : e === 'stream_exists' ? -3 : e;
 
+const SERIALIZATION_FAILURE = '40001';
+const MANY_ATTEMPTS = 5;
+
 // Least time between two NOTIFYs sent after commits: under load one wakes consumers for many appends.
 const WAKE_SPACING_MS = 2;
 
@@ -210,18 +213,24 @@ export class EventStore {
       return { stream: a.streamId, expected: encodeExpected(a.expectedVersion ?? 'any'), events: payload, project: projectId };
     });
     let res;
-    try {
-      res = await this.pool.query({
-        name: 'genaug_append_many',
-        text: 'select stream, next_version, first_position, last_position, transaction_id from genaug_append_many($1)',
-        values: [JSON.stringify(body)],
-      });
-    } catch (err) {
-      const e = err as { code?: string; detail?: string };
-      if (e.code !== 'GAW01') throw err;
-      const { stream, actual } = JSON.parse(e.detail ?? '{}');
-      const failed = appends.find((a) => a.streamId === stream);
-      throw new WrongExpectedVersionError(stream, failed?.expectedVersion ?? 'any', Number(actual));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await this.pool.query({
+          name: 'genaug_append_many',
+          text: 'select stream, next_version, first_position, last_position, transaction_id from genaug_append_many($1)',
+          values: [JSON.stringify(body)],
+        });
+        break;
+      } catch (err) {
+        const e = err as { code?: string; detail?: string };
+        // A later stream of the batch was appended to by a newer transaction after this one got its
+        // id (genaug_append): nothing was committed, and a new transaction gets a newer id.
+        if (e.code === SERIALIZATION_FAILURE && attempt < MANY_ATTEMPTS) continue;
+        if (e.code !== 'GAW01') throw err;
+        const { stream, actual } = JSON.parse(e.detail ?? '{}');
+        const failed = appends.find((a) => a.streamId === stream);
+        throw new WrongExpectedVersionError(stream, failed?.expectedVersion ?? 'any', Number(actual));
+      }
     }
     this.wakeConsumers();
     return res.rows.map((r) => ({

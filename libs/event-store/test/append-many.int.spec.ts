@@ -1,4 +1,5 @@
 import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
+import { newUuid } from '@genaug/kernel';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { entry, note } from '../../../test/support/fixtures/sample-events';
 
@@ -41,5 +42,36 @@ describe('appending to several streams at once', () => {
     const after = await db.pool.query('select count(*)::int as n from genaug_events');
     expect(after.rows[0].n).toBe(before.rows[0].n);
     expect(await store.streamVersion('many-c')).toBe(0);
+  });
+
+  it('tries again in a new transaction when a newer one appended to a later stream first', async () => {
+    const holder = await db.pool.connect();
+    try {
+      // Hold stream many-late's append lock without a transaction id yet.
+      await holder.query('begin');
+      await holder.query(`select pg_advisory_xact_lock(736211801, hashtext('many-late'))`);
+      const attempt = store.appendMany([
+        { streamId: 'many-early', events: [note('early')] },
+        { streamId: 'many-late', events: [note('mine')] },
+      ]);
+      // The batch has written many-early (so has its id) and waits for many-late's lock.
+      for (let i = 0; ; i++) {
+        const waiting = await db.pool.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%genaug_append_many%'`);
+        if (waiting.rows[0].n > 0) break;
+        if (i > 200) throw new Error('the batch never waited for the lock');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // A newer transaction appends to many-late and commits first.
+      await holder.query(`select * from genaug_append('many-late', -1, $1::jsonb, null)`, [JSON.stringify([{ event_id: newUuid(), type: 'NoteAdded', data: { text: 'theirs' } }])]);
+      await holder.query('commit');
+
+      const [early, late] = await attempt;
+      expect(early.streamId).toBe('many-early');
+      expect(late).toMatchObject({ streamId: 'many-late', nextVersion: 2 });
+      expect((await store.readStream('many-late')).map((e) => e.data.text)).toEqual(['theirs', 'mine']);
+      expect((await store.readStream('many-early')).map((e) => e.data.text)).toEqual(['early']);
+    } finally {
+      holder.release();
+    }
   });
 });

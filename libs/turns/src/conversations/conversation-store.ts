@@ -65,7 +65,9 @@ export class ConversationStore {
     ];
     for (let i = 0; ; i++) {
       try {
-        await this.store.appendMany([turn, attempts[i]]);
+        // The conversation first: other turns append to it too, and the first stream of a
+        // transaction cannot have been appended to by a newer one.
+        await this.store.appendMany([attempts[i], turn]);
         return;
       } catch (err) {
         // Nothing was committed: try again, unless it is the turn's own stream that moved.
