@@ -29,12 +29,16 @@ const governance = {
   },
 };
 
-/** CPU seconds used so far by a process (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds used so far by a process (user + system), from /proc; with `reaped`, also those of
+ * its children that have exited (PostgreSQL backends of connections the pool closed meanwhile).
+ */
+function cpuSeconds(pid: number, reaped = false): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
   } catch {
     return 0;
   }
@@ -124,7 +128,8 @@ interface Measured extends LoadResult {
 async function measure(server: Server, concurrency: number, agent: http.Agent, pgPort: number): Promise<Measured> {
   let all = 0;
   const api = () => cpuSeconds(server.child.process.pid!);
-  const postgres = () => postgresPids(pgPort).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  // The postmaster (first) counts the backends that ended: their CPU stays in the sum.
+  const postgres = () => postgresPids(pgPort).reduce((sum, pid, i) => sum + cpuSeconds(pid, i === 0), 0);
   const [api0, pg0] = [api(), postgres()];
   const result = await runLoad({
     concurrency,

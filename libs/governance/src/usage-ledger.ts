@@ -134,7 +134,7 @@ export class UsageLedger {
       else if (c.kind === 'settle') settles.push({ at, settlement: c.settlement });
       else admits.push({ at, admission: c.admission });
     });
-    const res = await this.pool.query('select * from genaug_ledger_round($1, $2, $3, $4, $5)', [
+    const values = [
       JSON.stringify(takes.map(({ take: t }) => ({ key: t.key, interval_ms: intervalOf(t.bucket), period_ms: t.bucket.periodMs }))),
       JSON.stringify(
         settles.map(({ settlement: s }) => ({
@@ -167,7 +167,9 @@ export class UsageLedger {
       ),
       nowMs,
       new Date(nowMs),
-    ]);
+    ];
+    // Named: parsed and planned once per connection, as the round runs once or more per turn.
+    const res = await this.pool.query({ name: 'genaug_ledger_round', text: 'select * from genaug_ledger_round($1, $2, $3, $4, $5)', values });
     const out: unknown[] = new Array(calls.length);
     for (const { at } of settles) out[at] = [];
     for (const r of res.rows) {
