@@ -1,5 +1,6 @@
 import type { ModelRequest } from './model-request';
 import type { CollectedAnswer, ModelStreamEvent } from './model-stream';
+import { upstreamFetch } from './upstream-fetch';
 
 /** One kind of model service: the deterministic local model or an upstream protocol. */
 export interface ModelProvider {
@@ -95,6 +96,7 @@ export function errorMessage(err: unknown): string {
 
 /**
  * Options every upstream client is built with: the router owns retries and timeouts, so one
- * policy applies to every provider (the client's own timeout only catches what the router misses).
+ * policy applies to every provider (the client's own timeout only catches what the router misses);
+ * requests go through `upstreamFetch`.
  */
-export const UPSTREAM_CLIENT_POLICY = { maxRetries: 0, timeout: 10 * 60_000 } as const;
+export const UPSTREAM_CLIENT_POLICY = { maxRetries: 0, timeout: 10 * 60_000, fetch: upstreamFetch } as const;
