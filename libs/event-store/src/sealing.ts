@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'crypto';
 import type { Pool, PoolClient } from 'pg';
-import { newUuid } from '@genaug/kernel';
+import { newUuid, randomBytesPooled } from '@genaug/kernel';
 import type { EventNotifier } from './notifier';
 
 /** What a sealed field reads as once its subject has been erased. */
@@ -17,7 +17,7 @@ export function parseMasterKey(raw: string): Buffer {
 }
 
 function encrypt(key: Buffer, plaintext: Buffer, aad: string): Buffer {
-  const iv = randomBytes(12);
+  const iv = randomBytesPooled(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad));
   const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);

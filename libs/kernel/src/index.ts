@@ -7,3 +7,4 @@ export * from './logger';
 export * from './http/request-context';
 export * from './http/error-filter';
 export * from './batched-calls';
+export * from './random';

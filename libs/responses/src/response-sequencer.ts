@@ -32,6 +32,11 @@ export interface ResponseSequencerOptions {
   itemId?: (kind: 'msg' | 'fc') => string;
   model?: string;
   metadata?: Record<string, string>;
+  /**
+   * False when nobody reads the streaming events (an answer sent whole): the response is built
+   * as ever, but no event, nor any snapshot an event carries, is made.
+   */
+  events?: boolean;
 }
 
 interface OpenCall {
@@ -85,7 +90,10 @@ export class ResponseSequencer {
   start(): ResponseStreamEvent[] {
     if (this.started) return [];
     this.started = true;
-    return [this.emit({ type: 'response.created', response: this.response }), this.emit({ type: 'response.in_progress', response: this.response })];
+    return [
+      ...this.emit(() => ({ type: 'response.created', response: this.response })),
+      ...this.emit(() => ({ type: 'response.in_progress', response: this.response })),
+    ];
   }
 
   push(event: ModelStreamEvent): ResponseStreamEvent[] {
@@ -109,7 +117,7 @@ export class ResponseSequencer {
         out.push(...this.closeAll(incomplete ? 'incomplete' : 'completed'));
         this.incompleteReason = incomplete;
         this.finish(incomplete ? 'incomplete' : 'completed', event.usage);
-        out.push(this.emit({ type: incomplete ? 'response.incomplete' : 'response.completed', response: this.response }));
+        out.push(...this.emit(() => ({ type: incomplete ? 'response.incomplete' : 'response.completed', response: this.response })));
         break;
       }
       case 'failed':
@@ -123,8 +131,8 @@ export class ResponseSequencer {
   addOutputItem(item: OutputItem): ResponseStreamEvent[] {
     const out = [...this.start(), ...this.closeMessage('completed')];
     const index = this.output.push(copy(item)) - 1;
-    out.push(this.emit({ type: 'response.output_item.added', output_index: index, item: copy(item) }));
-    out.push(this.emit({ type: 'response.output_item.done', output_index: index, item: copy(item) }));
+    out.push(...this.emit(() => ({ type: 'response.output_item.added', output_index: index, item: copy(item) })));
+    out.push(...this.emit(() => ({ type: 'response.output_item.done', output_index: index, item: copy(item) })));
     return out;
   }
 
@@ -153,11 +161,11 @@ export class ResponseSequencer {
     this.error = { code: failure.code, message: failure.message };
     this.finish('failed');
     return [
-      this.emit({
+      ...this.emit(() => ({
         type: 'error',
         error: { type: failure.type ?? 'server_error', code: failure.code, message: failure.message, param: null },
-      }),
-      this.emit({ type: 'response.failed', response: this.response }),
+      })),
+      ...this.emit(() => ({ type: 'response.failed', response: this.response })),
     ];
   }
 
@@ -173,15 +181,15 @@ export class ResponseSequencer {
       const item: MessageItem = { type: 'message', id: this.newItemId('msg'), status: 'in_progress', role: 'assistant', content: [] };
       const index = this.output.push(item) - 1;
       this.message = { item, index };
-      out.push(this.emit({ type: 'response.output_item.added', output_index: index, item: copy(item) }));
+      out.push(...this.emit(() => ({ type: 'response.output_item.added', output_index: index, item: copy(item) })));
       const part: OutputTextPart = { type: 'output_text', text: '', annotations: [], logprobs: [] };
       item.content.push(part);
-      out.push(this.emit({ type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: copy(part) }));
+      out.push(...this.emit(() => ({ type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: copy(part) })));
     }
     const { item, index } = this.message;
     item.content[0].text += delta;
     out.push(
-      this.emit({ type: 'response.output_text.delta', item_id: item.id, output_index: index, content_index: 0, delta, logprobs: [] }),
+      ...this.emit(() => ({ type: 'response.output_text.delta', item_id: item.id, output_index: index, content_index: 0, delta, logprobs: [] })),
     );
     return out;
   }
@@ -193,9 +201,9 @@ export class ResponseSequencer {
     const part = item.content[0];
     item.status = status;
     return [
-      this.emit({ type: 'response.output_text.done', item_id: item.id, output_index: index, content_index: 0, text: part.text, logprobs: [] }),
-      this.emit({ type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part: copy(part) }),
-      this.emit({ type: 'response.output_item.done', output_index: index, item: copy(item) }),
+      ...this.emit(() => ({ type: 'response.output_text.done', item_id: item.id, output_index: index, content_index: 0, text: part.text, logprobs: [] })),
+      ...this.emit(() => ({ type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part: copy(part) })),
+      ...this.emit(() => ({ type: 'response.output_item.done', output_index: index, item: copy(item) })),
     ];
   }
 
@@ -204,7 +212,7 @@ export class ResponseSequencer {
     const item: FunctionCallItem = { type: 'function_call', id: this.newItemId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' };
     const index = this.output.push(item) - 1;
     this.calls.set(callId, { item, index, streamed: false });
-    return [this.emit({ type: 'response.output_item.added', output_index: index, item: copy(item) })];
+    return this.emit(() => ({ type: 'response.output_item.added', output_index: index, item: copy(item) }));
   }
 
   private call(callId: string): OpenCall {
@@ -218,7 +226,7 @@ export class ResponseSequencer {
     if (!delta) return [];
     call.item.arguments += delta;
     call.streamed = true;
-    return [this.emit({ type: 'response.function_call_arguments.delta', item_id: call.item.id, output_index: call.index, delta })];
+    return this.emit(() => ({ type: 'response.function_call_arguments.delta', item_id: call.item.id, output_index: call.index, delta }));
   }
 
   private closeCall(call: OpenCall, status: ItemStatus, finalArguments?: string): ResponseStreamEvent[] {
@@ -229,8 +237,8 @@ export class ResponseSequencer {
     if (finalArguments !== undefined) item.arguments = finalArguments;
     this.calls.delete(item.call_id);
     item.status = status;
-    out.push(this.emit({ type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, arguments: item.arguments }));
-    out.push(this.emit({ type: 'response.output_item.done', output_index: index, item: copy(item) }));
+    out.push(...this.emit(() => ({ type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, arguments: item.arguments })));
+    out.push(...this.emit(() => ({ type: 'response.output_item.done', output_index: index, item: copy(item) })));
     return out;
   }
 
@@ -248,10 +256,12 @@ export class ResponseSequencer {
     return this.options.itemId ? this.options.itemId(kind) : newId(kind);
   }
 
-  private emit(event: Unsequenced): ResponseStreamEvent {
+  /** The event `make` builds, numbered; none when events are off (`make` is not even called). */
+  private emit(make: () => Unsequenced): ResponseStreamEvent[] {
+    if (this.options.events === false) return [];
     // `type` and `sequence_number` first, as the specification's examples print them.
-    const { type, ...payload } = event;
-    return { type, sequence_number: this.sequence++, ...payload } as ResponseStreamEvent;
+    const { type, ...payload } = make();
+    return [{ type, sequence_number: this.sequence++, ...payload } as ResponseStreamEvent];
   }
 }
 

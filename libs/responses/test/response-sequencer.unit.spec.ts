@@ -13,9 +13,9 @@ export const providerEventsFit = (event: ProviderStreamEvent): ModelStreamEvent 
 
 const request = parseCreateResponseRequest({ model: 'balanced', input: 'Count to three', user: 'app-user-1' });
 
-function sequencer(clock = new ManualClock(new Date('2026-03-01T10:00:00Z'))) {
+function sequencer(clock = new ManualClock(new Date('2026-03-01T10:00:00Z')), events = true) {
   let n = 0;
-  return new ResponseSequencer({ request, responseId: 'resp_1', clock, itemId: (kind) => `${kind}_${++n}` });
+  return new ResponseSequencer({ request, responseId: 'resp_1', clock, itemId: (kind) => `${kind}_${++n}`, events });
 }
 
 async function* from(events: ModelStreamEvent[], thenThrow?: unknown): AsyncGenerator<ModelStreamEvent> {
@@ -304,5 +304,21 @@ describe('ResponseSequencer', () => {
 
   it('refuses arguments for a call that was never started', () => {
     expect(() => sequencer().push({ type: 'function_call.arguments.delta', callId: 'nope', delta: '{}' })).toThrow(/not started/);
+  });
+
+  it('builds the same response without any event for an answer sent whole', async () => {
+    const model: ModelStreamEvent[] = [
+      { type: 'text.delta', delta: 'One, ' },
+      { type: 'text.delta', delta: 'two.' },
+      { type: 'function_call.started', callId: 'call_1', name: 'count' },
+      { type: 'function_call.done', callId: 'call_1', name: 'count', arguments: '{"to":3}' },
+      { type: 'completed', usage: { inputTokens: 4, outputTokens: 3 }, finishReason: 'tool_calls' },
+    ];
+    const streamed = sequencer();
+    const whole = sequencer(undefined, false);
+    expect((await collect(streamed.run(from(model)))).length).toBeGreaterThan(5);
+    expect(await collect(whole.run(from(model)))).toEqual([]);
+    expect(whole.response).toEqual(streamed.response);
+    specResponse.parse(whole.response);
   });
 });

@@ -1,5 +1,5 @@
-import { randomBytes } from 'crypto';
 import { newId } from '../ids';
+import { randomBytesPooled } from '../random';
 
 /** Ids every request carries: echoed X-Request-ID and a W3C trace continued from `traceparent`. */
 export interface RequestContext {
@@ -23,7 +23,7 @@ export function contextFromHeaders(headers: Record<string, unknown>, now = new D
   const validTrace = m && m[2] !== '0'.repeat(32) && m[3] !== '0'.repeat(16);
   return {
     requestId: rid && REQUEST_ID.test(rid) ? rid : newId('req'),
-    traceId: validTrace ? m![2] : randomBytes(16).toString('hex'),
+    traceId: validTrace ? m![2] : randomBytesPooled(16).toString('hex'),
     parentSpanId: validTrace ? m![3] : null,
     traceparent: validTrace ? tp : null,
     idempotencyKey: header('x-idempotency-key') ?? header('idempotency-key'),

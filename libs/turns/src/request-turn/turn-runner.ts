@@ -133,7 +133,8 @@ export class TurnRunner {
       null,
       null,
     );
-    const seq = new ResponseSequencer({ request, responseId: plan.responseId, model: request.model, metadata });
+    // Streaming events are made only for a client that streams; one answered whole gets the response.
+    const seq = new ResponseSequencer({ request, responseId: plan.responseId, model: request.model, metadata, events: !!request.stream });
     const attempts: ModelAttempt[] = [];
     let usage: TokenCounts | null = null;
     let answeredBy: { provider: string; model: string } | null = null;
