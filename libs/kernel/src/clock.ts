@@ -26,6 +26,8 @@ const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The calendar day (YYYY-MM-DD) of `at` in an IANA time zone: what daily limits and usage count by. */
 export function projectDay(at: Date, timeZone: string): string {
+  // Most projects keep the default zone, whose day the ISO form gives for far less than a formatter.
+  if (timeZone === 'UTC') return at.toISOString().slice(0, 10);
   let format = dayFormatters.get(timeZone);
   if (!format) {
     // en-CA formats dates as YYYY-MM-DD.
