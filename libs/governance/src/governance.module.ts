@@ -14,7 +14,6 @@ import { PG_POOL, SubscriptionHost } from '@genaug/event-store';
 import { ModelsModule } from '@genaug/models';
 import { GovernanceSweeper } from './governance-sweeper';
 import { GOVERNANCE_OPTIONS, governanceEnabled, type GovernanceOptions } from './governance.options';
-import { GovernedProjects } from './governed-projects';
 import { KeyRateLimits } from './rate-limits/key-rate-limits';
 import { RateLimitInterceptor } from './rate-limits/rate-limit.interceptor';
 import { TurnGate } from './turn-gate/turn-gate';
@@ -54,7 +53,6 @@ export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, B
       providers: [
         { provide: GOVERNANCE_OPTIONS, useValue: resolved },
         { provide: UsageLedger, useFactory: (pool: Pool) => new UsageLedger(pool), inject: [PG_POOL] },
-        GovernedProjects,
         KeyRateLimits,
         ThresholdNotices,
         TurnGate,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { AppError } from '@genaug/kernel';
 import { PG_POOL } from '@genaug/event-store';
 import type { ProjectSettings } from './project-settings';
 
@@ -56,10 +57,28 @@ const toKey = (r: any): ApiKeyView => ({
   revoked_at: r.revoked_at ? r.revoked_at.toISOString() : null,
 });
 
+// How long a project's settings are reused by the checks every request makes.
+const SETTINGS_TTL_MS = 2000;
+
 /** Queries over the projects read model. */
 @Injectable()
 export class ProjectDirectory {
+  private readonly settingsCache = new Map<string, { settings: ProjectSettings; at: number }>();
+
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /**
+   * A project's settings for what runs on every request (limits, turns), cached briefly: they are
+   * read per request and change rarely. A 404 when the project does not exist.
+   */
+  async settings(projectId: string): Promise<ProjectSettings> {
+    const hit = this.settingsCache.get(projectId);
+    if (hit && Date.now() - hit.at < SETTINGS_TTL_MS) return hit.settings;
+    const project = await this.find(projectId);
+    if (!project) throw new AppError(404, 'not_found', 'Project not found');
+    this.settingsCache.set(projectId, { settings: project.settings, at: Date.now() });
+    return project.settings;
+  }
 
   /** By id or slug. */
   async find(idOrSlug: string): Promise<ProjectView | null> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { governanceOf } from '../governance-settings';
 import { GOVERNANCE_OPTIONS, type GovernanceOptions } from '../governance.options';
-import { GovernedProjects } from '../governed-projects';
+import { ProjectDirectory } from '@genaug/projects';
 import { UsageLedger } from '../usage-ledger';
 import { keyRateLimited, rateLimitHeaders, type Bucket, type BucketState } from './rate-limit-state';
 
@@ -25,7 +25,7 @@ export class KeyRateLimits {
   constructor(
     @Inject(GOVERNANCE_OPTIONS) private readonly options: GovernanceOptions,
     private readonly ledger: UsageLedger,
-    private readonly projects: GovernedProjects,
+    private readonly projects: ProjectDirectory,
   ) {}
 
   /** Counts the request now: headers set, a 429 thrown when the key is over its limit. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { logger, type RequestContext } from '@genaug/kernel';
 import { ERASED, EventStore, Sealer, WrongExpectedVersionError, type Reactor, type StoredEvent } from '@genaug/event-store';
+import { ProjectDirectory } from '@genaug/projects';
 import type { CreateResponseRequest } from '@genaug/responses';
 import type { ContextItem } from '../request-turn/model-messages';
 import { projectDay, type TurnPlan } from '../request-turn/turn-plan';
@@ -24,6 +25,7 @@ export class BackgroundTurns implements Reactor {
     private readonly sealer: Sealer,
     private readonly planner: TurnPlanner,
     private readonly runner: TurnRunner,
+    private readonly directory: ProjectDirectory,
   ) {}
 
   accepts(event: StoredEvent): boolean {
@@ -67,7 +69,7 @@ export class BackgroundTurns implements Reactor {
       return items === ERASED ? [] : items;
     };
     const instructions = r.instructions_sealed ? await this.sealer.unseal(r.instructions_sealed) : null;
-    const settings = await this.planner.settings(state.projectId);
+    const settings = await this.directory.settings(state.projectId);
     const ctx: RequestContext = {
       requestId: r.request_id,
       traceId: r.trace_id,

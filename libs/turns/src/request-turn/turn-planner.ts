@@ -17,8 +17,6 @@ import { projectDay, type TurnPlan } from './turn-plan';
  */
 @Injectable()
 export class TurnPlanner {
-  private settingsCache = new Map<string, { settings: ProjectSettings; at: number }>();
-
   constructor(
     private readonly directory: ProjectDirectory,
     private readonly router: ModelRouter,
@@ -29,7 +27,7 @@ export class TurnPlanner {
 
   async plan(caller: Caller & { kind: 'project_key' }, request: CreateResponseRequest, ctx: RequestContext): Promise<TurnPlan> {
     const projectId = caller.projectId;
-    const settings = await this.settings(projectId);
+    const settings = await this.directory.settings(projectId);
     this.check(request);
     this.router.resolve(request.model, settings.models);
 
@@ -93,15 +91,5 @@ export class TurnPlanner {
       throw badRequest('tool_choice', `tool_choice names '${choice.name}', which is not in tools`);
     }
     if (choice === 'required' && !(request.tools ?? []).length) throw badRequest('tool_choice', "tool_choice 'required' needs at least one tool");
-  }
-
-  /** Project settings, cached briefly: they are read on every turn and change rarely. */
-  async settings(projectId: string): Promise<ProjectSettings> {
-    const hit = this.settingsCache.get(projectId);
-    if (hit && Date.now() - hit.at < 2000) return hit.settings;
-    const project = await this.directory.find(projectId);
-    if (!project) throw new AppError(404, 'not_found', 'Project not found');
-    this.settingsCache.set(projectId, { settings: project.settings, at: Date.now() });
-    return project.settings;
   }
 }
