@@ -12,7 +12,8 @@ export interface BudgetCaps {
   featureMonth: number | null;
 }
 
-export interface Admission {
+/** What the ledger keys a turn's rows by, for an admission and a settlement alike. */
+interface LedgerTurn {
   responseId: string;
   projectId: string;
   day: string;
@@ -20,11 +21,14 @@ export interface Admission {
   /** Null for anonymous turns: they have no user budget and no burst bucket. */
   user: string | null;
   feature: string | null;
-  reserveUsd: number;
   turnLimit: number | null;
+  now: Date;
+}
+
+export interface Admission extends LedgerTurn {
+  reserveUsd: number;
   caps: BudgetCaps;
   burst: { key: string; intervalMs: number; periodMs: number } | null;
-  now: Date;
 }
 
 /** Why a turn was not admitted, as the ledger saw it. */
@@ -42,18 +46,10 @@ export interface Refusal {
 
 export type AdmitResult = { ok: true; admitted: number } | { ok: false; refusal: Refusal };
 
-export interface Settlement {
-  responseId: string;
-  projectId: string;
-  /** Where an unadmitted turn is metered; an admitted one is settled where it was reserved. */
-  day: string;
-  month: string;
-  user: string | null;
-  feature: string | null;
+/** `day` and `month`: where an unadmitted turn is metered; an admitted one is settled where it was reserved. */
+export interface Settlement extends LedgerTurn {
   costUsd: number;
   messages: number;
-  turnLimit: number | null;
-  now: Date;
 }
 
 export interface ReachedThreshold {
@@ -74,6 +70,16 @@ export interface LedgerRow {
 }
 
 const usd = (n: number | null) => (n === null ? null : n.toFixed(10));
+/** A turn's keys as the round function reads them. */
+const turnFields = (t: LedgerTurn) => ({
+  response_id: t.responseId,
+  project_id: t.projectId,
+  day: t.day,
+  month: t.month,
+  user: t.user,
+  feature: t.feature,
+  turn_limit: t.turnLimit,
+});
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
 /** The longest a settlement waits for a round to ride along with. */
@@ -136,29 +142,11 @@ export class UsageLedger {
     });
     const values = [
       JSON.stringify(takes.map(({ take: t }) => ({ key: t.key, interval_ms: intervalOf(t.bucket), period_ms: t.bucket.periodMs }))),
-      JSON.stringify(
-        settles.map(({ settlement: s }) => ({
-          response_id: s.responseId,
-          project_id: s.projectId,
-          day: s.day,
-          month: s.month,
-          user: s.user,
-          feature: s.feature,
-          cost: usd(s.costUsd),
-          messages: s.messages,
-          turn_limit: s.turnLimit,
-        })),
-      ),
+      JSON.stringify(settles.map(({ settlement: s }) => ({ ...turnFields(s), cost: usd(s.costUsd), messages: s.messages }))),
       JSON.stringify(
         admits.map(({ admission: a }) => ({
-          response_id: a.responseId,
-          project_id: a.projectId,
-          day: a.day,
-          month: a.month,
-          user: a.user,
-          feature: a.feature,
+          ...turnFields(a),
           reserve: usd(a.reserveUsd),
-          turn_limit: a.turnLimit,
           caps: [a.caps.projectDay, a.caps.projectMonth, a.caps.userDay, a.caps.userMonth, a.caps.featureDay, a.caps.featureMonth].map(usd),
           burst_key: a.burst?.key ?? null,
           burst_interval_ms: a.burst?.intervalMs ?? null,
