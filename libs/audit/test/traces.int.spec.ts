@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERASED, EventStore, registerEvents, Sealer, SubscriptionHost } from '@genaug/event-store';
 import { newId } from '@genaug/kernel';
+import { turnStream } from '@genaug/turns';
 import { tracesProjection } from '../src/traces/traces.projection';
 import { TraceReader } from '../src/traces/trace-reader';
 import { createTestDatabase, testMasterKey, type TestDatabase } from '../../../test/support/test-database';
@@ -169,5 +170,36 @@ describe('traces projection', () => {
     const stored = await db.pool.query('select * from genaug_traces where response_id = $1', [turn.responseId]);
     expect(JSON.stringify(stored.rows)).not.toContain('secret');
     expect((await db.pool.query(`select global_position from genaug_checkpoints where consumer = 'traces'`)).rows[0]).toEqual(position);
+  });
+
+  it('ends a turn begun in an earlier batch through its key, without reading the other traces', async () => {
+    // The traces table of a deployment that has run for a while.
+    await db.pool.query(
+      `insert into genaug_traces (response_id, project_id, trace_id, request_id, user_id, anonymous_user, metadata,
+         requested_model, status, started_at, stream, background)
+       select 'resp_earlier_' || i, 'proj_earlier', 'trace_' || i, 'req_' || i, 'user', false, '{}', 'balanced', 'completed',
+         now(), false, false
+       from generate_series(1, 20000) i`,
+    );
+    await db.pool.query('analyze genaug_traces');
+    const turn = await appendTurn(store, sealer, { projectId, user: 'user-dee', output: 'Done.' });
+    const [requested, ...rest] = await store.readStream(turnStream(turn.responseId));
+    expect(requested.type).toBe('TurnRequested');
+
+    const client = await db.pool.connect();
+    try {
+      await client.query('begin');
+      await tracesProjection.apply([requested], client);
+      await client.query('commit');
+      await client.query('begin');
+      await tracesProjection.apply(rest, client);
+      const scans = await client.query(`select seq_scan, idx_scan from pg_stat_xact_user_tables where relname = 'genaug_traces'`);
+      await client.query('commit');
+      expect(Number(scans.rows[0].seq_scan)).toBe(0);
+      expect(Number(scans.rows[0].idx_scan)).toBeGreaterThan(0);
+    } finally {
+      client.release();
+    }
+    expect(await traces.find(projectId, turn.responseId)).toMatchObject({ status: 'completed', output: { text: 'Done.' } });
   });
 });

@@ -204,7 +204,9 @@ class TraceBatch {
     // One statement, so the batch holds its transaction open for as short a time as possible
     // (an open writing transaction holds back what every consumer may read). Its parts all see
     // the same snapshot: the update reaches only turns inserted by earlier batches, which is
-    // why patches of turns inserted here were folded into their rows above.
+    // why patches of turns inserted here were folded into their rows above. The updated ids come
+    // again as an array the planner can size, so it finds each row by its key: joined only to the
+    // patches (which it guesses at a hundred rows), it would read every trace in every batch.
     await client.query(
       `with inserted as (
          insert into genaug_traces (response_id, project_id, trace_id, request_id, user_id, anonymous_user, key_id,
@@ -248,8 +250,14 @@ class TraceBatch {
          status_code int, ended_at timestamptz, provider text, model text, input_tokens bigint, output_tokens bigint,
          cached_tokens bigint, reasoning_tokens bigint, cost_usd numeric, attempts int, model_calls int,
          model_errors int, function_calls int)
-       where t.response_id = p.response_id`,
-      [JSON.stringify([...this.traces.values()]), this.links.pos, this.links.responseId, JSON.stringify([...this.patches.values()])],
+       where t.response_id = p.response_id and t.response_id = any($5::text[])`,
+      [
+        JSON.stringify([...this.traces.values()]),
+        this.links.pos,
+        this.links.responseId,
+        JSON.stringify([...this.patches.values()]),
+        [...this.patches.keys()],
+      ],
     );
   }
 }
