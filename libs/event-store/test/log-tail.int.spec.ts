@@ -1,4 +1,5 @@
 import { EventNotifier, EventStore, LogTail, LOG_START, readAllVisible, type LogPosition } from '@genaug/event-store';
+import { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { ENTRY_RECORDED, entry, note } from '../../../test/support/fixtures/sample-events';
 import { waitUntil } from './support/read-model';
@@ -137,6 +138,40 @@ describe('the log tail', () => {
       expect(reads - 1).toBeLessThan(20);
     } finally {
       await tail.stop();
+    }
+  });
+
+  it('reads through the log index however long the log, on the plan its statement keeps', async () => {
+    await db.pool.query(
+      `insert into genaug_events (stream_id, stream_version, event_id, type, data, hash)
+       select 'long-' || i, 1, gen_random_uuid(), 'NoteAdded', '{"text":"earlier"}', '\\x00'::bytea from generate_series(1, 20000) i`,
+    );
+    await db.pool.query('analyze genaug_events');
+    // One session, whose prepared statements run on one plan for any position from their first
+    // run, as they do after a few runs in a long-lived process.
+    const session = new Pool({ connectionString: db.url, max: 1, options: '-c plan_cache_mode=force_generic_plan' });
+    const tail = new LogTail(session, notifier);
+    tail.start();
+    try {
+      const start = await logEnd();
+      tail.seed(start);
+      await store.append('long-tail', [note('after a long log')]);
+      await waitUntil('the tail has the new event', () => (tail.readAfter(start, 100)?.events.length ?? 0) === 1, 10_000);
+
+      const plan = await session.query(`explain (format json) execute genaug_log_tail('${start.transactionId}', ${start.globalPosition}, 2000)`);
+      const scans: { type: string; relation?: string }[] = [];
+      const walk = (node: any) => {
+        scans.push({ type: node['Node Type'], relation: node['Relation Name'] });
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk(plan.rows[0]['QUERY PLAN'][0].Plan);
+      const reads = scans.filter((n) => n.relation === 'genaug_events');
+      expect(reads.length).toBeGreaterThan(0);
+      // Reading the whole log on every wake-up would cost more the longer the log grows.
+      expect(reads.filter((n) => n.type === 'Seq Scan')).toEqual([]);
+    } finally {
+      await tail.stop();
+      await session.end();
     }
   });
 });
