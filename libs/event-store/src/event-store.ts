@@ -304,20 +304,12 @@ export async function readAllVisible(runner: Pool | PoolClient, options: ReadAll
   const after = options.after ?? { transactionId: '0', globalPosition: 0 };
   const limit = options.limit ?? 1000;
   const types = options.types && options.types.length ? options.types : null;
-  // One index scan over the next `limit` visible events. The type filter applies inside that
-  // window, so the checkpoint moves past events the consumer does not want; their payloads are
-  // left in the table rather than sent.
+  // One index scan over the next `limit` visible events (sql/007-log-reads.sql). The type filter
+  // applies inside that window, so the checkpoint moves past events the consumer does not want;
+  // their payloads are left in the table rather than sent.
   const res = await runner.query({
     name: 'genaug_read_all',
-    text: `select global_position, transaction_id, stream_id, stream_version, event_id, type, schema_version,
-         case when wanted then data end as data, case when wanted then metadata end as metadata, project_id, recorded_at,
-         case when wanted then encode(hash, 'hex') end as hash, wanted
-       from (select e.*, ($4::text[] is null or e.type = any($4::text[])) as wanted from genaug_events e
-             where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-               and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-             order by e.transaction_id, e.global_position
-             limit $3) visible
-       order by transaction_id, global_position`,
+    text: 'select * from genaug_read_all($1, $2, $3, $4)',
     values: [after.transactionId, after.globalPosition, limit, types],
   });
   const last = res.rows[res.rows.length - 1];

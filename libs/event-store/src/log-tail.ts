@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { logger } from '@genaug/kernel';
-import { COLUMNS, toStoredEvent } from './event-store';
+import { toStoredEvent } from './event-store';
 import { compareLogPositions, type LogPosition, type StoredEvent } from './events';
 import type { EventNotifier } from './notifier';
 
@@ -152,21 +152,9 @@ export class LogTail {
   private async readOnce(): Promise<boolean> {
     const head = this.head!;
     // `held`: committed events exist that are not yet visible (an older transaction still runs).
-    // Asked as the first such event in index order, not as `exists`: the plan this named statement
-    // keeps is made for any position, and for `exists` the planner expects a match early in a scan
-    // of the table, when usually there is none and the scan would read the whole log.
     const res = await this.pool.query({
       name: 'genaug_log_tail',
-      text: `select h.held, v.* from (
-           select (select true from genaug_events e
-             where e.transaction_id >= greatest(pg_snapshot_xmin(pg_current_snapshot()), $1::xid8)
-               and (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-             order by e.transaction_id, e.global_position limit 1) is not null as held) h
-         left join lateral (
-           select ${COLUMNS} from genaug_events e
-           where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-             and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-           order by e.transaction_id, e.global_position limit $3) v on true`,
+      text: 'select * from genaug_log_tail($1, $2, $3)',
       values: [head.transactionId, head.globalPosition, this.readLimit],
     });
     const rows = res.rows.filter((r) => r.global_position !== null);
