@@ -164,4 +164,54 @@ describe('usage ledger', () => {
     expect((await ledgers[0].take('key:shared', bucket, new Date(now.getTime() + 5_999))).allowed).toBe(false);
     expect((await ledgers[1].take('key:shared', bucket, new Date(now.getTime() + 6_000))).allowed).toBe(true);
   });
+
+  it('finds every row of a round by its key once its tables have grown under the plans it keeps', async () => {
+    const projectId = newId('proj');
+    const session = await db.pool.connect();
+    try {
+      // One connection: the round's plans are made on its first round, while the tables are small
+      // (and known to be).
+      await db.pool.query('analyze genaug_rate_limits, genaug_usage_ledger, genaug_turn_reservations');
+      const ledger = new UsageLedger(session as unknown as Pool);
+      const burst = { key: `user:${projectId}:user-1`, intervalMs: 1, periodMs: 1000 };
+      const first = admission(projectId, { burst });
+      await ledger.admit(first);
+      const settled = ledger.settle({ ...first, costUsd: 0.001, messages: 2 });
+      await ledger.flush();
+      await settled;
+      // Then a long-lived deployment's tables: many users' buckets and ledger rows, many turns' reservations.
+      await db.pool.query(
+        `insert into genaug_rate_limits (key, tat_ms) select 'user:proj_earlier:' || i, 0 from generate_series(1, 20000) i;
+         insert into genaug_usage_ledger (project_id, scope, subject, period) select 'proj_earlier', 'user', 'user-' || i, '2026-03-10'
+           from generate_series(1, 20000) i;
+         insert into genaug_turn_reservations (response_id, project_id, day, month, reserved_usd, created_at)
+           select 'resp_earlier_' || i, 'proj_earlier', '2026-03-10', '2026-03', 0.01, now() from generate_series(1, 20000) i`,
+      );
+
+      // Counts a session has not yet reported accumulate until it does, never inside a transaction.
+      const seqScans = async () =>
+        (
+          await session.query<{ relname: string; n: number }>(
+            `select relname, seq_scan::int as n from pg_stat_xact_user_tables
+             where relname in ('genaug_rate_limits', 'genaug_usage_ledger', 'genaug_turn_reservations') order by relname`,
+          )
+        ).rows;
+      await session.query('begin');
+      const before = await seqScans();
+      const next = admission(projectId, { burst });
+      expect(await ledger.admit(next)).toMatchObject({ ok: true });
+      const settledNext = ledger.settle({ ...next, costUsd: 0.001, messages: 2 });
+      await ledger.flush();
+      await settledNext;
+      const after = await seqScans();
+      await session.query('commit');
+      expect(after.map((r, i) => [r.relname, r.n - before[i].n])).toEqual([
+        ['genaug_rate_limits', 0],
+        ['genaug_turn_reservations', 0],
+        ['genaug_usage_ledger', 0],
+      ]);
+    } finally {
+      session.release();
+    }
+  });
 });
