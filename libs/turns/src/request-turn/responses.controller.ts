@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError, contextOf, systemClock } from '@genaug/kernel';
-import { EventStore, type NewEvent } from '@genaug/event-store';
+import { EventStore } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { parseCreateResponseRequest, type CreateResponseRequest, type ResponseStreamEvent } from '@genaug/responses';
@@ -40,14 +40,7 @@ export class ResponsesController {
     }
     const plan = await this.planner.plan(caller, request, ctx);
     // Rate, plan and budget limits (429/402) before anything is written; reserves the turn's worst-case cost.
-    const admitted = this.gate.admit(plan);
-    // The request's events are sealed while the gate's round is at the database (once its query
-    // is sent: immediates run after this tick's writes); they are appended only once admitted.
-    const requested = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-      this.runner.requestEvents(plan, !request.background),
-    );
-    requested.catch(() => undefined);
-    await admitted;
+    await this.gate.admit(plan);
 
     if (ctx.idempotencyKey) {
       const claim = await claimIdempotencyKey(this.store, {
@@ -66,13 +59,13 @@ export class ResponsesController {
     }
 
     if (request.background) {
-      await this.runner.record(plan, await requested);
+      await this.runner.record(plan, false);
       const state = await this.reader.load(caller.projectId, plan.responseId);
       reply.status(200).send(await this.reader.toResponse(state));
       return;
     }
 
-    const recorded = requested.then((events) => this.runner.record(plan, events));
+    const recorded = this.runner.record(plan, true);
     // A stream starts once its request is recorded, so a failure to record is an ordinary error
     // answer; an answer that is not streamed is asked of the model meanwhile (TurnRunner.execute).
     if (request.stream) await recorded;

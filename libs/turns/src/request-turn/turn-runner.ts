@@ -63,11 +63,8 @@ export class TurnRunner {
     private readonly gate: TurnGate,
   ) {}
 
-  /**
-   * The turn's request as events: TurnRequested, and TurnStarted unless the turn waits for the
-   * worker. Made apart from their append so the sealing can run while the gate is deciding.
-   */
-  async requestEvents(plan: TurnPlan, startNow: boolean): Promise<NewEvent[]> {
+  /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
+  async record(plan: TurnPlan, startNow: boolean): Promise<number> {
     const { request } = plan;
     const seal = (value: unknown) => this.sealer.sealJson(plan.projectId, plan.user, value);
     const { input: _input, instructions: _instructions, ...params } = request;
@@ -103,12 +100,6 @@ export class TurnRunner {
       },
     ];
     if (startNow) events.push({ type: 'TurnStarted', data: { attempt: 1 }, metadata: this.metadata(plan) });
-    return events;
-  }
-
-  /** Appends the turn's request events (see requestEvents); returns the turn stream's version. */
-  async record(plan: TurnPlan, events: NewEvent[]): Promise<number> {
-    const startNow = events.some((e) => e.type === 'TurnStarted');
     // The outcome append that follows is durable and flushes this one with it, before the
     // client is answered; a background turn is answered now, so its request is durable now.
     const res = await this.store.append(turnStream(plan.responseId), events, {
