@@ -180,7 +180,7 @@ describe('budgets and plan limits', () => {
   });
 
   it('caps each user and each feature on their own', async () => {
-    const { apiKey } = await createProject(r, {
+    const { projectId, apiKey } = await createProject(r, {
       models: models(upstream.url),
       governance: { budgets: { user: { daily_usd: 0.04 }, feature: { monthly_usd: 0.1 } } },
     });
@@ -199,6 +199,13 @@ describe('budgets and plan limits', () => {
     for (const user of ['ben', 'cat', 'dan']) expect((await one(user, 'order-status')).status).toBe(200);
     const featureRefused = await one('eve', 'order-status');
     expect(featureRefused.status).toBe(402);
+    // Refused before anything is written: no event names her, and no key was made to seal her words.
+    const written = await r.db.pool.query(
+      `select (select count(*)::int from genaug_events where project_id = $1 and metadata->>'user' = 'eve') as events,
+              (select count(*)::int from genaug_subject_keys where project_id = $1 and subject = 'eve') as keys`,
+      [projectId],
+    );
+    expect(written.rows[0]).toEqual({ events: 0, keys: 0 });
     expect(featureRefused.body).toMatchObject({
       reason: 'feature_budget_exceeded',
       limit: { scope: 'feature', feature: 'order-status', period: 'month', limit_usd: 0.1, resets_at: '2026-04-01T00:00:00.000Z' },
