@@ -1,4 +1,4 @@
-import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
+import { EventStore, verifyChain, WrongExpectedVersionError } from '@genaug/event-store';
 import { newUuid } from '@genaug/kernel';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { entry, note } from '../../../test/support/fixtures/sample-events';
@@ -43,6 +43,28 @@ describe('appends from concurrent callers', () => {
     const fulfilled = results.slice(0, 40).map((r) => (r as PromiseFulfilledResult<{ firstPosition: number; lastPosition: number }>).value);
     expect(fulfilled.every((r) => r.lastPosition === r.firstPosition + 1)).toBe(true);
     expect(await store.streamVersion(`${prefix}-race`)).toBe(1);
+
+    // A second round extends the streams: twice the same stream in one round, the second after
+    // the first, and a stale expected version refused among them.
+    const more = await Promise.allSettled([
+      ...Array.from({ length: 40 }, (_, i) => store.append(`${prefix}-s${i}`, [entry(i, 3)], { expectedVersion: 2, flush })),
+      store.append(`${prefix}-race`, [note('after the race')], { expectedVersion: 1, flush }),
+      store.append(`${prefix}-race`, [note('after that')], { flush }),
+      store.append(`${prefix}-race`, [note('stale')], { expectedVersion: 1, flush }),
+    ]);
+    expect(more.slice(0, 40).every((r) => r.status === 'fulfilled' && r.value.nextVersion === 3)).toBe(true);
+    expect(more.slice(40).map((r) => (r.status === 'fulfilled' ? r.value.nextVersion : (r.reason as Error).name))).toEqual([
+      2,
+      3,
+      'WrongExpectedVersionError',
+    ]);
+    expect((await store.readStream(`${prefix}-race`)).map((e) => [e.streamVersion, e.data.text])).toEqual([
+      [1, expect.stringMatching(/^racer /)],
+      [2, 'after the race'],
+      [3, 'after that'],
+    ]);
+    // Every stream's hash chain holds across the rounds.
+    expect(await verifyChain(db.pool)).toMatchObject({ ok: true, broken: null });
   });
 
   it('fails only the append at fault when the shared transaction is refused', async () => {
