@@ -152,6 +152,7 @@ export class LogTail {
   private async readOnce(): Promise<boolean> {
     const head = this.head!;
     // `held`: committed events exist that are not yet visible (an older transaction still runs).
+    // The read itself is sql/007-log-reads.sql.
     const res = await this.pool.query({
       name: 'genaug_log_tail',
       text: 'select * from genaug_log_tail($1, $2, $3)',
