@@ -152,10 +152,10 @@ export class LogTail {
   private async readOnce(): Promise<boolean> {
     const head = this.head!;
     // `held`: committed events exist that are not yet visible (an older transaction still runs).
-    // The read itself is sql/007-log-reads.sql.
+    // Both reads are sql/007-log-reads.sql; a row of nulls stands for no visible event.
     const res = await this.pool.query({
       name: 'genaug_log_tail',
-      text: 'select * from genaug_log_tail($1, $2, $3)',
+      text: 'select h.held, v.* from genaug_log_held($1, $2) as h(held) left join lateral genaug_read_all($1, $2, $3, null) v on true',
       values: [head.transactionId, head.globalPosition, this.readLimit],
     });
     const rows = res.rows.filter((r) => r.global_position !== null);

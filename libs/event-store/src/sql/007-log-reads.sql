@@ -1,33 +1,8 @@
--- The two reads of the log in (transaction id, position) order: the log tail's, many times a
--- second in every process, and a consumer's own when it is behind the tail (a rebuild reads the
--- whole log through it). Each runs on a plan a session keeps, and a plan made while the log was
--- short scans the table: a scan of the whole log on every read once it has grown. Their plans are
--- made here with sequential scans off, so they read only the part of the log they return.
-
--- The visible events after (p_tx, p_pos), at most p_limit, and `held`: whether committed events
--- after it are still hidden by an older running transaction (repeated on every row, and on the
--- one row of nulls returned when nothing is visible).
-create or replace function genaug_log_tail(p_tx xid8, p_pos bigint, p_limit integer)
-returns table (held boolean, global_position bigint, transaction_id text, stream_id text, stream_version bigint,
-               event_id uuid, type text, schema_version integer, data jsonb, metadata jsonb, project_id text,
-               recorded_at timestamptz, hash text)
-language sql stable
-set enable_seqscan = off
-as $$
-  select h.held, v.* from (
-    select (select true from genaug_events e
-            where e.transaction_id >= greatest(pg_snapshot_xmin(pg_current_snapshot()), p_tx)
-              and (e.transaction_id, e.global_position) > (p_tx, p_pos)
-            order by e.transaction_id, e.global_position limit 1) is not null as held) h
-  left join lateral (
-    select e.global_position, e.transaction_id::text, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version,
-      e.data, e.metadata, e.project_id, e.recorded_at, encode(e.hash, 'hex')
-    from genaug_events e
-    where (e.transaction_id, e.global_position) > (p_tx, p_pos)
-      and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-    order by e.transaction_id, e.global_position
-    limit p_limit) v on true
-$$;
+-- The reads of the log in (transaction id, position) order: the log tail's, many times a second in
+-- every process, and a consumer's own when it is behind the tail (a rebuild reads the whole log
+-- through it); both read through genaug_read_all. Each runs on a plan a session keeps, and a plan
+-- made while the log was short scans the table: a scan of the whole log on every read once it has
+-- grown. Their plans are made here with sequential scans off, so they read only what they return.
 
 -- The next p_limit visible events after (p_tx, p_pos); those not of p_types (null: all) come
 -- without their payload, so the reader's position moves past them.
@@ -47,4 +22,16 @@ as $$
         order by e.transaction_id, e.global_position
         limit p_limit) visible
   order by transaction_id, global_position
+$$;
+
+-- Whether committed events after (p_tx, p_pos) are still hidden by an older running transaction:
+-- the log tail then looks again soon, as no notification will say when that transaction ends.
+create or replace function genaug_log_held(p_tx xid8, p_pos bigint)
+returns boolean
+language sql stable
+set enable_seqscan = off
+as $$
+  select exists (select 1 from genaug_events e
+                 where e.transaction_id >= greatest(pg_snapshot_xmin(pg_current_snapshot()), p_tx)
+                   and (e.transaction_id, e.global_position) > (p_tx, p_pos))
 $$;
