@@ -24,9 +24,13 @@ export class TurnReader {
     private readonly notifier: EventNotifier,
   ) {}
 
-  /** The turn as its project sees it; another project's turn is a 404. */
-  async load(projectId: string, responseId: string): Promise<TurnState> {
-    const state = /^resp_[0-9a-f]{32}$/.test(responseId) ? foldTurn(await this.store.readStream(turnStream(responseId))) : null;
+  /**
+   * The turn as its project sees it (another project's turn is a 404): as its events tell it, or
+   * as its first `throughVersion` of them did.
+   */
+  async load(projectId: string, responseId: string, throughVersion?: number): Promise<TurnState> {
+    const events = /^resp_[0-9a-f]{32}$/.test(responseId) ? await this.store.readStream(turnStream(responseId), { limit: throughVersion }) : null;
+    const state = events ? foldTurn(events) : null;
     if (!state || state.projectId !== projectId) throw notFound('Response', 'response_id');
     return state;
   }

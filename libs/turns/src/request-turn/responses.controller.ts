@@ -59,8 +59,9 @@ export class ResponsesController {
     }
 
     if (request.background) {
-      await this.runner.record(plan, false);
-      const state = await this.reader.load(caller.projectId, plan.responseId);
+      const version = await this.runner.record(plan, false);
+      // Answered as this request left it, queued: the worker may have started it already.
+      const state = await this.reader.load(caller.projectId, plan.responseId, version);
       reply.status(200).send(await this.reader.toResponse(state));
       return;
     }
