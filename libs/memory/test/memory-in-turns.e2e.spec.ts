@@ -9,12 +9,12 @@ describe('memory in turns', () => {
   const admin = () => ({ 'x-admin-key': t.adminKey });
 
   /** A project whose balanced tier is the fake OpenAI upstream, so the test sees what the model was sent. */
-  async function project(memory: Record<string, unknown> = {}) {
+  async function project(memory: Record<string, unknown> = {}, governance?: Record<string, unknown>) {
     const models = {
       providers: { up: { kind: 'openai', baseUrl: upstream.url, apiKey: 'k', maxRetries: 0 } },
       tiers: { balanced: ['up/gpt-test'] },
     };
-    const p = await http(`${t.url}/api/v1/admin/projects`, { headers: admin(), body: { name: `Turns ${Math.random()}`, settings: { models, memory } } });
+    const p = await http(`${t.url}/api/v1/admin/projects`, { headers: admin(), body: { name: `Turns ${Math.random()}`, settings: { models, memory, ...(governance ? { governance } : {}) } } });
     expect(p.status).toBe(201);
     const k = await http(`${t.url}/api/v1/admin/projects/${p.body.id}/keys`, { headers: admin(), body: { scopes: ['responses'] } });
     return { projectId: p.body.id as string, auth: { authorization: `Bearer ${k.body.key}` } };
@@ -75,6 +75,15 @@ describe('memory in turns', () => {
     const anonymous = await http(`${t.url}/v1/responses`, { headers: auth, body: { model: 'balanced', input: 'Book me a seat on the flight' } });
     expect((await turnRequested(anonymous.body.id)).memory_ids).toEqual([]);
     expect(sentToModel()).not.toContain('window');
+  });
+
+  it('gives turns their memories where the project caps spending too (they are looked up before the gate reserves)', async () => {
+    const { auth } = await project({}, { budgets: { project: { daily_usd: 5 } } });
+    const id = await remember(auth, 'saver', 'Pays with the company card', 0.9);
+    const res = await http(`${t.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'saver', input: 'Which card do I pay with?' } });
+    expect(res.status).toBe(200);
+    expect(sentToModel()).toContain('Pays with the company card');
+    expect((await turnRequested(res.body.id)).memory_ids).toEqual([id]);
   });
 
   it('leaves memory out of turns when the project turns it off', async () => {

@@ -1,4 +1,4 @@
-import { capMemories, memorySettingsOf } from '@genaug/memory';
+import { capMemories, memorySettingsOf, MemoryRecall } from '@genaug/memory';
 
 describe('memories in a turn', () => {
   const fact = (id: string, chars: number) => ({ id, fact: 'x'.repeat(chars) });
@@ -19,5 +19,20 @@ describe('memories in a turn', () => {
     expect(memorySettingsOf(undefined)).toEqual({ use_in_turns: true, max_memories_in_turn: 5, max_memory_tokens_in_turn: 400 });
     expect(memorySettingsOf({ memory: { use_in_turns: false, max_memories_in_turn: 2 } })).toMatchObject({ use_in_turns: false, max_memories_in_turn: 2 });
     expect(memorySettingsOf({ memory: { use_in_turns: 'no', max_memories_in_turn: 0 } })).toMatchObject({ use_in_turns: true, max_memories_in_turn: 5 });
+  });
+
+  it('gives a turn no more memory text than the bound its budget is reserved for', () => {
+    const recall = new MemoryRecall(null as any, { now: () => new Date() });
+    const settings = { memory: { max_memories_in_turn: 3, max_memory_tokens_in_turn: 60 } };
+    const bound = recall.contextBytesAtMost(settings);
+    const limits = recall.limitsFor(settings);
+    // Facts of the longest type in the widest characters: 3 bytes a UTF-16 unit (CJK), 2 (emoji), 1.
+    for (const char of ['記', '😀', 'x']) {
+      const ranked = ['a', 'b', 'c', 'd'].map((id) => ({ id, fact: char.repeat(Math.floor(80 / char.length)), fact_type: 'f'.repeat(32), importance_score: 1, score: 1 }));
+      const text = recall.asContext(capMemories(ranked, limits))!;
+      expect(capMemories(ranked, limits)).toHaveLength(3);
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(bound);
+    }
+    expect(recall.contextBytesAtMost({ memory: { use_in_turns: false } })).toBe(0);
   });
 });

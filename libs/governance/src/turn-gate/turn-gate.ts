@@ -24,7 +24,8 @@ export interface GovernedTurn {
   /** Everything the model reads besides instructions: history and this input. */
   context: unknown[];
   instructions: string | null;
-  memory?: { text: string | null };
+  /** The most UTF-8 bytes of the user's memories the model may read besides these (they may still be looked up). */
+  memoryBytes?: number;
   /** The request's context: its API key request is counted with the admission. */
   ctx?: object;
 }
@@ -66,6 +67,13 @@ export class TurnGate {
     if (this.options.enabled) await this.keyLimits.takeLeftover(ctx);
   }
 
+  /** Whether the project caps spending anywhere: only then does a turn's reservation decide its admission. */
+  capsSpending(settings: ProjectSettings): boolean {
+    if (!this.options.enabled) return false;
+    const b = governanceOf(settings).budgets;
+    return [b.project, b.user, b.feature].some((cap) => cap && (cap.daily_usd != null || cap.monthly_usd != null));
+  }
+
   async admit(turn: GovernedTurn): Promise<void> {
     if (!this.options.enabled) return;
     const g = governanceOf(turn.settings);
@@ -80,7 +88,7 @@ export class TurnGate {
         inputBytes:
           bytes(turn.context) +
           bytes(turn.instructions) +
-          bytes(turn.memory?.text) +
+          (turn.memoryBytes ?? 0) +
           bytes(turn.request.tools?.length ? turn.request.tools : null) +
           bytes(format?.type === 'json_schema' ? format.schema : null),
         maxOutputTokens: turn.request.max_output_tokens,

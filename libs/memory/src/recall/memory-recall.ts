@@ -24,6 +24,11 @@ export interface RecallLimits {
 const QUERY_MAX_CHARS = 2000;
 // Ranked candidates fetched before the token cap picks from them.
 const CANDIDATES_PER_SLOT = 3;
+const CONTEXT_HEADING = 'Known facts about this user, from memory (most relevant first):';
+// A fact costs a token per 4 UTF-16 units (estimateTokens), and a unit is at most 3 UTF-8 bytes.
+const FACT_BYTES_PER_TOKEN = 12;
+// What a line adds to its fact: "\n- (", a fact type of at most 32 characters, ") ".
+const LINE_BYTES = 4 + 32 + 2;
 
 /** Takes memories in rank order while they fit the count and token caps; one too long is skipped. */
 export function capMemories<T extends { fact: string }>(ranked: T[], limits: RecallLimits): T[] {
@@ -66,6 +71,16 @@ export class MemoryRecall {
     return { maxCount: s.max_memories_in_turn, maxTokens: s.max_memory_tokens_in_turn };
   }
 
+  /**
+   * The most UTF-8 bytes of memories (`asContext`) a turn of the project can be given: its
+   * budget is reserved for them while they are looked up.
+   */
+  contextBytesAtMost(settings: { memory?: Record<string, unknown> } | null | undefined): number {
+    if (!this.enabledFor(settings)) return 0;
+    const { maxCount, maxTokens } = this.limitsFor(settings);
+    return CONTEXT_HEADING.length + maxCount * LINE_BYTES + maxTokens * FACT_BYTES_PER_TOKEN;
+  }
+
   async recall(projectId: string, userId: string, query: string, limits: RecallLimits): Promise<RecalledMemory[]> {
     const text = query.trim().slice(-QUERY_MAX_CHARS);
     if (!text || limits.maxCount < 1 || limits.maxTokens < 1) return [];
@@ -106,6 +121,6 @@ export class MemoryRecall {
   asContext(memories: RecalledMemory[]): string | null {
     if (!memories.length) return null;
     const lines = memories.map((m) => `- (${m.fact_type}) ${m.fact}`);
-    return ['Known facts about this user, from memory (most relevant first):', ...lines].join('\n');
+    return [CONTEXT_HEADING, ...lines].join('\n');
   }
 }

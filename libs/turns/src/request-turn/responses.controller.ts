@@ -9,6 +9,7 @@ import { TurnReader } from '../read-response/turn-reader';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
 import { TurnPlanner } from './turn-planner';
+import type { TurnDraft, TurnPlan } from './turn-plan';
 import { TurnRunner, type TurnOutcome } from './turn-runner';
 
 /** How long an idempotent retry waits for the first request's turn before a 409. */
@@ -38,9 +39,7 @@ export class ResponsesController {
         return this.answerRetry(caller.projectId, earlier, request, reply, ctx.requestId);
       }
     }
-    const plan = await this.planner.plan(caller, request, ctx);
-    // Rate, plan and budget limits (429/402) before anything is written; reserves the turn's worst-case cost.
-    await this.gate.admit(plan);
+    const plan = await this.admit(await this.planner.plan(caller, request, ctx));
 
     if (ctx.idempotencyKey) {
       const claim = await claimIdempotencyKey(this.store, {
@@ -82,6 +81,27 @@ export class ResponsesController {
     let r = await turn.next();
     while (!r.done) r = await turn.next();
     this.send(reply, r.value);
+  }
+
+  /**
+   * Rate, plan and budget limits (429/402) before anything is written; the gate reserves the
+   * turn's worst-case cost. Where the project caps spending, that cost counts the user's
+   * memories as they are, so they are looked up first; elsewhere, while the gate decides.
+   */
+  private async admit(draft: TurnDraft): Promise<TurnPlan> {
+    if (this.gate.capsSpending(draft.settings)) {
+      const memory = await this.planner.recall(draft);
+      const plan = { ...draft, memory, memoryBytes: Buffer.byteLength(memory.text ?? '') };
+      await this.gate.admit(plan);
+      return plan;
+    }
+    const [admitted, memory] = await Promise.allSettled([this.gate.admit(draft), this.planner.recall(draft)]);
+    if (admitted.status === 'rejected') throw admitted.reason;
+    if (memory.status === 'rejected') {
+      await this.gate.release(draft);
+      throw memory.reason;
+    }
+    return { ...draft, memory: memory.value };
   }
 
   @Get(':response_id')

@@ -28,6 +28,12 @@ export interface TurnPlan {
   day: string;
 }
 
+/**
+ * A turn before its user's memories are known: they are looked up while the gate admits it,
+ * which reserves the budget for as many as it may get (`memoryBytes`).
+ */
+export type TurnDraft = Omit<TurnPlan, 'memory'> & { memoryBytes: number };
+
 export const featureOf = (plan: Pick<TurnPlan, 'request'>) => plan.request.metadata?.feature ?? null;
 export const sourceOf = (plan: Pick<TurnPlan, 'request'>) => plan.request.metadata?.source ?? 'api';
 

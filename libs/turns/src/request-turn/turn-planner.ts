@@ -9,7 +9,7 @@ import { TurnReader } from '../read-response/turn-reader';
 import { ANONYMOUS_USER } from '../turn.events';
 import { outputAsContext, userText, type ContextItem } from './model-messages';
 import { schemaProblem } from './structured-output';
-import { projectDay, type TurnPlan } from './turn-plan';
+import { projectDay, type TurnDraft, type TurnPlan } from './turn-plan';
 
 /**
  * Decides everything about a turn before any event is written: the model is allowed, the
@@ -25,7 +25,7 @@ export class TurnPlanner {
     @Optional() private readonly memoryRecall?: MemoryRecall,
   ) {}
 
-  async plan(caller: Caller & { kind: 'project_key' }, request: CreateResponseRequest, ctx: RequestContext): Promise<TurnPlan> {
+  async plan(caller: Caller & { kind: 'project_key' }, request: CreateResponseRequest, ctx: RequestContext): Promise<TurnDraft> {
     const projectId = caller.projectId;
     const settings = await this.directory.settings(projectId);
     this.check(request);
@@ -34,11 +34,7 @@ export class TurnPlanner {
     const conversationId = request.conversation?.id ?? null;
     const input = inputItems(request) as ContextItem[];
     const user = request.user ?? ANONYMOUS_USER;
-    // The user's memories depend on this input only: they are looked up while the history loads.
-    const [history, memory] = await Promise.all([
-      this.history(projectId, request.previous_response_id ?? null, conversationId),
-      this.memory(projectId, request.user ?? null, settings, input),
-    ]);
+    const history = await this.history(projectId, request.previous_response_id ?? null, conversationId);
     return {
       responseId: newId('resp'),
       projectId,
@@ -47,7 +43,7 @@ export class TurnPlanner {
       instructions: request.instructions ?? null,
       input,
       context: [...history, ...input],
-      memory,
+      memoryBytes: request.user && this.memoryRecall ? this.memoryRecall.contextBytesAtMost(settings) : 0,
       user,
       anonymousUser: !request.user,
       keyId: caller.keyId,
@@ -68,6 +64,11 @@ export class TurnPlanner {
       return [...(await this.reader.context(previous)), ...outputAsContext(await this.reader.output(previous))];
     }
     return conversationId ? this.conversations.items(projectId, conversationId) : [];
+  }
+
+  /** The draft's user's memories most relevant to its input. */
+  recall(draft: TurnDraft): Promise<TurnPlan['memory']> {
+    return this.memory(draft.projectId, draft.anonymousUser ? null : draft.user, draft.settings, draft.input);
   }
 
   /** The user's memories most relevant to this input, unless the project turned memory off. */
