@@ -27,6 +27,8 @@ type Unsequenced = Distribute<ResponseStreamEvent>;
 export interface ResponseSequencerOptions {
   request: CreateResponseRequest;
   responseId: string;
+  /** The response's `created_at`; now when absent. */
+  createdAt?: Date;
   clock?: Clock;
   /** Item ids; defaults to `msg_…` / `fc_…` UUIDv7 ids. */
   itemId?: (kind: 'msg' | 'fc') => string;
@@ -63,7 +65,7 @@ export class ResponseSequencer {
   failureCause: unknown;
 
   constructor(private readonly options: ResponseSequencerOptions) {
-    this.createdAt = (options.clock ?? systemClock).now();
+    this.createdAt = options.createdAt ?? (options.clock ?? systemClock).now();
   }
 
   /** The response as it stands now. */

@@ -48,6 +48,11 @@ const turnRequested = z.object({
   traceparent: z.string().nullable(),
   /** Memory ids given to the model as context (memory slice). */
   memory_ids: z.array(z.string()).default([]),
+  /**
+   * When the request arrived (ISO): the response's `created_at`, as its first answer gave it.
+   * Turns recorded without it take their first event's time.
+   */
+  created_at: z.string().optional(),
 });
 
 const turnStarted = z.object({ attempt: z.number().int().min(1) });

@@ -48,6 +48,8 @@ describe('POST /v1/responses', () => {
     expect(stored[0].metadata).toMatchObject({ project_id: projectId, user: 'app-user-123', correlation_id: 'req_app_123', trace_id: traceId });
     // Personal content is sealed in the log.
     expect(JSON.stringify(stored)).not.toContain('Summarize this support request');
+    // created_at is when the request arrived, recorded so that every later read answers the same.
+    expect(Math.floor(Date.parse(stored[0].data.created_at) / 1000)).toBe(r.created_at);
 
     const got = await http(`${t.url}/v1/responses/${r.id}`, { headers: auth });
     expect(got.status).toBe(200);

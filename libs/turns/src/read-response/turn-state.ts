@@ -21,7 +21,7 @@ export function foldTurn(events: StoredEvent[]): TurnState | null {
   const state: TurnState = {
     projectId: first.metadata.project_id!,
     requested: first.data,
-    createdAt: first.recordedAt,
+    createdAt: first.data.created_at ? new Date(first.data.created_at) : first.recordedAt,
     requestId: first.data.request_id,
     traceId: first.data.trace_id,
     started: 0,

@@ -95,6 +95,7 @@ export class TurnRunner {
           user_agent: plan.ctx.userAgent,
           traceparent: plan.ctx.traceparent,
           memory_ids: plan.memory.ids,
+          created_at: plan.ctx.receivedAt.toISOString(),
         },
         metadata: this.metadata(plan),
       },
@@ -134,7 +135,14 @@ export class TurnRunner {
       null,
     );
     // Streaming events are made only for a client that streams; one answered whole gets the response.
-    const seq = new ResponseSequencer({ request, responseId: plan.responseId, model: request.model, metadata, events: !!request.stream });
+    const seq = new ResponseSequencer({
+      request,
+      responseId: plan.responseId,
+      createdAt: plan.ctx.receivedAt,
+      model: request.model,
+      metadata,
+      events: !!request.stream,
+    });
     const attempts: ModelAttempt[] = [];
     let usage: TokenCounts | null = null;
     let answeredBy: { provider: string; model: string } | null = null;
