@@ -7,15 +7,14 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { systemClock, type Clock } from '@genaug/kernel';
 import { PG_POOL, SubscriptionHost } from '@genaug/event-store';
+import { PROJECT_KEY_REQUEST_CHECK } from '@genaug/projects';
 import { ModelsModule } from '@genaug/models';
 import { GovernanceSweeper } from './governance-sweeper';
 import { GOVERNANCE_OPTIONS, governanceEnabled, type GovernanceOptions } from './governance.options';
 import { KeyRateLimits } from './rate-limits/key-rate-limits';
-import { RateLimitInterceptor } from './rate-limits/rate-limit.interceptor';
 import { TurnGate } from './turn-gate/turn-gate';
 import { UsageLedger } from './usage-ledger';
 import { ThresholdNotices } from './usage-thresholds/threshold-notices';
@@ -58,9 +57,10 @@ export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, B
         TurnGate,
         UsageThresholdWebhooks,
         GovernanceSweeper,
-        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
+        // The project key guard counts each request against its key's requests per minute.
+        { provide: PROJECT_KEY_REQUEST_CHECK, useExisting: KeyRateLimits },
       ],
-      exports: [TurnGate, UsageLedger],
+      exports: [TurnGate, UsageLedger, PROJECT_KEY_REQUEST_CHECK],
     };
   }
 

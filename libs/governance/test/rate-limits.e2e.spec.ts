@@ -65,6 +65,22 @@ describe('rate limits', () => {
     expect(streamed.headers.get('content-type')).toContain('text/event-stream');
   });
 
+  it('counts requests that fail before their turn is admitted, and other /v1 routes, answering 429 over the limit', async () => {
+    const { apiKey } = await createProject(r, { governance: { requests_per_minute: 3 } });
+    const auth = { authorization: `Bearer ${apiKey}` };
+    const bad = () => http(`${r.urls[0]}/v1/responses`, { headers: auth, body: { model: 'simple' } });
+    const unknownTier = () => turn(r.urls[1], apiKey, { model: 'no-such-tier' });
+    expect([(await bad()).status, (await unknownTier()).status]).toEqual([400, 400]);
+    const memory = await http(`${r.urls[0]}/v1/memory?user_id=someone`, { headers: auth });
+    expect(memory.status).toBe(200);
+    // The limit is spent: the next bad turn, memory read and good turn are all refused by it.
+    for (const res of [await bad(), await http(`${r.urls[1]}/v1/memory?user_id=someone`, { headers: auth }), await turn(r.urls[0], apiKey)]) {
+      expect(res.status).toBe(429);
+      expect(res.body).toMatchObject({ reason: 'rate_limit_exceeded', limit: { type: 'requests_per_minute', limit: 3 } });
+      expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
+    }
+  });
+
   it('limits each app user to a burst of turns, leaving other users and the anonymous alone', async () => {
     const { apiKey } = await createProject(r, { governance: { user_burst: { requests: 3, window_seconds: 10 } } });
     const alice = await Promise.all(Array.from({ length: 4 }, () => turn(r.urls[0], apiKey, { user: 'alice' })));

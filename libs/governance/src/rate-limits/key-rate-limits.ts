@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { contextOf } from '@genaug/kernel';
+import { ProjectDirectory, type Caller, type ProjectKeyRequestCheck } from '@genaug/projects';
 import { governanceOf } from '../governance-settings';
 import { GOVERNANCE_OPTIONS, type GovernanceOptions } from '../governance.options';
-import { ProjectDirectory } from '@genaug/projects';
 import { UsageLedger } from '../usage-ledger';
 import { keyRateLimited, rateLimitHeaders, type Bucket, type BucketState } from './rate-limit-state';
 
@@ -14,12 +15,15 @@ export interface KeyRequest {
 }
 
 /**
- * Requests per minute per API key. Most requests are counted as they arrive; a turn's request
- * is counted together with the turn's admission, in the same ledger round (`takeWith`), unless
- * it fails before it gets there, in which case it is counted then (`takeLeftover`).
+ * Requests per minute per API key, on every /v1 route once the key is authenticated (the
+ * project key guard runs `check`). Every such response carries X-RateLimit-Limit/-Remaining/
+ * -Reset; a refused one is a 429 with Retry-After. Most requests are counted as they arrive; a
+ * turn's request (POST /v1/responses) is counted together with the turn's admission, in the
+ * same ledger round (`takeWith`), unless it fails before it gets there, in which case it is
+ * counted then (`takeLeftover`) and, over the limit, answered with the 429.
  */
 @Injectable()
-export class KeyRateLimits {
+export class KeyRateLimits implements ProjectKeyRequestCheck {
   private readonly waiting = new WeakMap<object, KeyRequest>();
 
   constructor(
@@ -27,6 +31,13 @@ export class KeyRateLimits {
     private readonly ledger: UsageLedger,
     private readonly projects: ProjectDirectory,
   ) {}
+
+  async check(req: any, reply: KeyRequest['reply'], caller: Caller & { kind: 'project_key' }): Promise<void> {
+    if (!this.options.enabled) return;
+    const request = { projectId: caller.projectId, keyId: caller.keyId, reply };
+    if (req.method === 'POST' && req.routeOptions?.url === '/v1/responses') this.defer(contextOf(req), request);
+    else await this.take(request);
+  }
 
   /** Counts the request now: headers set, a 429 thrown when the key is over its limit. */
   async take(request: KeyRequest): Promise<void> {

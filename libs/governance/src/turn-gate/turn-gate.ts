@@ -59,11 +59,11 @@ export class TurnGate {
   ) {}
 
   /**
-   * A retry answered from the turn an earlier request with its idempotency key started: it is
-   * counted against the key's requests per minute like any request (headers, 429), but it starts
-   * no turn, so no turn limit or budget can refuse it.
+   * Counts the turn request of `ctx` against its key's requests per minute (headers, 429) when
+   * no admission did: a retry answered from the turn an earlier request with its idempotency key
+   * started (no turn limit or budget can refuse it), or a request that failed before admission.
    */
-  async replay(ctx: object): Promise<void> {
+  async countRequest(ctx: object): Promise<void> {
     if (this.options.enabled) await this.keyLimits.takeLeftover(ctx);
   }
 

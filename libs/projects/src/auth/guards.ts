@@ -1,5 +1,16 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Caller } from './caller';
 import { ProjectAuth } from './project-auth.service';
+
+/**
+ * What a request must also pass once its project key is known; the governance module provides
+ * it (the key's requests per minute). A check in the guard, not an interceptor: Nest's
+ * interceptor chain costs every request far more than the check itself.
+ */
+export interface ProjectKeyRequestCheck {
+  check(req: any, reply: any, caller: Caller & { kind: 'project_key' }): Promise<void>;
+}
+export const PROJECT_KEY_REQUEST_CHECK = Symbol('PROJECT_KEY_REQUEST_CHECK');
 
 const bearer = (header: unknown): string | undefined => {
   if (typeof header !== 'string') return undefined;
@@ -10,10 +21,16 @@ const bearer = (header: unknown): string | undefined => {
 /** Routes an app backend calls with its project key (`/v1/...`). */
 @Injectable()
 export class ProjectKeyGuard implements CanActivate {
-  constructor(private readonly auth: ProjectAuth) {}
+  constructor(
+    private readonly auth: ProjectAuth,
+    @Optional() @Inject(PROJECT_KEY_REQUEST_CHECK) private readonly requestCheck?: ProjectKeyRequestCheck,
+  ) {}
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const req = ctx.switchToHttp().getRequest();
-    req.genaugCaller = await this.auth.projectKey(bearer(req.headers.authorization), 'responses');
+    const http = ctx.switchToHttp();
+    const req = http.getRequest();
+    const caller = await this.auth.projectKey(bearer(req.headers.authorization), 'responses');
+    req.genaugCaller = caller;
+    await this.requestCheck?.check(req, http.getResponse(), caller);
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { AppError, contextOf, systemClock } from '@genaug/kernel';
+import { AppError, contextOf, systemClock, type RequestContext } from '@genaug/kernel';
 import { EventStore } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
@@ -30,12 +30,23 @@ export class ResponsesController {
   async create(@CurrentCaller() caller: Caller, @Body() body: unknown, @Req() req: any, @Res() reply: any): Promise<void> {
     if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
     const ctx = contextOf(req);
+    try {
+      await this.startTurn(caller, body, ctx, reply);
+    } catch (err) {
+      // A request that failed before its turn's admission still counts against its key's
+      // requests per minute; over the limit, its answer is the 429.
+      await this.gate.countRequest(ctx);
+      throw err;
+    }
+  }
+
+  private async startTurn(caller: Caller & { kind: 'project_key' }, body: unknown, ctx: RequestContext, reply: any): Promise<void> {
     const request = parseCreateResponseRequest(body);
     const hash = ctx.idempotencyKey ? requestHash(body) : '';
     if (ctx.idempotencyKey) {
       const earlier = await earlierResponse(this.store, { projectId: caller.projectId, key: ctx.idempotencyKey, hash, now: systemClock.now() });
       if (earlier) {
-        await this.gate.replay(ctx);
+        await this.gate.countRequest(ctx);
         return this.answerRetry(caller.projectId, earlier, request, reply, ctx.requestId);
       }
     }
