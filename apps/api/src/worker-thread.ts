@@ -1,3 +1,4 @@
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { logger } from '@genaug/kernel';
@@ -29,6 +30,10 @@ export async function startWorkerThread(options: ServerOptions, entry = WORKER_T
   let stopping = false;
   let nextId = 0;
   const pending = new Map<number, (m: MetricsJson) => void>();
+  // The worker thread lowers its own priority (worker-thread.main.ts). libuv's thread pool (DNS
+  // lookups, zlib, file reads) serves the whole process, and its threads take the priority of
+  // the thread that first uses it: that is this one, with this read, before the worker starts.
+  await fs.access(entry);
 
   const spawn = () =>
     new Promise<void>((resolve, reject) => {

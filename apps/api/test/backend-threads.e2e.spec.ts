@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { startBackend } from '../src/backend';
@@ -60,5 +61,12 @@ describe('the backend on two threads', () => {
     expect(metrics).toMatch(/genaug_http_requests_total\{[^}]*route="\/v1\/responses"[^}]*\} 1\b/);
     // Process-wide figures are reported once, not summed over the threads.
     expect(metrics.match(/^genaug_process_start_time_seconds /gm)).toHaveLength(1);
+  });
+
+  it('runs the worker thread, and it alone, at a lower scheduling priority than the requests', () => {
+    // Linux keeps a niceness per thread: field 19 of /proc/self/task/<tid>/stat.
+    const niceness = fs.readdirSync('/proc/self/task').map((tid) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    expect(niceness.filter((n) => n === 10)).toHaveLength(1);
+    expect(niceness.filter((n) => n !== 10 && n !== 0)).toEqual([]);
   });
 });
