@@ -8,9 +8,9 @@ export interface Advance {
 }
 
 /**
- * Consumers' progress, shared by every thread of the process that uses the same database (the
- * API thread waits on projections the worker thread runs). Named by the database, so servers of
- * different databases in one process never hear each other.
+ * The progress of awaited projections, shared by every thread of the process that uses the same
+ * database (the API thread waits on projections the worker thread runs). Named by the database,
+ * so servers of different databases in one process never hear each other.
  */
 export function advancesChannel(pool: Pool): BroadcastChannel {
   const url = (pool as unknown as { options?: { connectionString?: string } }).options?.connectionString ?? 'default';

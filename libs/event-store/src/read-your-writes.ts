@@ -16,9 +16,9 @@ const POLL_MS = 10;
 /**
  * Waits until a projection has applied the event at `globalPosition`, so a command's caller
  * can read its own write (create a key, then use it at once). Checkpoints order by
- * (transaction id, position), so the event's transaction id is looked up first. A projection
- * this process runs tells its progress directly; for the others, one query per tick reads the
- * stored checkpoints for every waiter at once.
+ * (transaction id, position), so the event's transaction id is looked up first. An awaited
+ * projection this process runs, on any of its threads, tells its progress directly; for the
+ * others, one query per tick reads the stored checkpoints for every waiter at once.
  */
 export class ReadYourWrites {
   private readonly waiters = new Set<Waiter>();

@@ -92,6 +92,7 @@ export class SubscriptionHost {
     this.channel ??= advancesChannel(this.pool);
     for (const [name, sub] of this.subscriptions) {
       if (this.consumers.has(name) || (only && !only(sub, name))) continue;
+      const awaited = sub.kind === 'projection' && sub.projection.awaited === true;
       const consumer = new Consumer(
         this.pool,
         sub,
@@ -104,7 +105,10 @@ export class SubscriptionHost {
           },
           onAdvance: (position) => {
             this.options.onAdvance?.(position);
-            this.channel?.postMessage({ consumer: name, position } satisfies Advance);
+            // Only commands wait on projections, and only on awaited ones: the others' progress
+            // (a message to every thread per batch, skipped batches included) would wake the API
+            // thread for nothing.
+            if (awaited) this.channel?.postMessage({ consumer: name, position } satisfies Advance);
           },
         },
         this.tail,
