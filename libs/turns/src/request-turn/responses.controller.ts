@@ -50,7 +50,8 @@ export class ResponsesController {
         return this.answerRetry(caller.projectId, earlier, request, reply, ctx.requestId);
       }
     }
-    const plan = await this.admit(await this.planner.plan(caller, request, ctx));
+    const { draft, memory } = await this.planner.plan(caller, request, ctx);
+    const plan = await this.admit(draft, memory);
 
     if (ctx.idempotencyKey) {
       const claim = await claimIdempotencyKey(this.store, {
@@ -97,16 +98,16 @@ export class ResponsesController {
   /**
    * Rate, plan and budget limits (429/402) before anything is written; the gate reserves the
    * turn's worst-case cost. Where the project caps spending, that cost counts the user's
-   * memories as they are, so they are looked up first; elsewhere, while the gate decides.
+   * memories as they are, so the gate waits for them; elsewhere they arrive while it decides.
    */
-  private async admit(draft: TurnDraft): Promise<TurnPlan> {
+  private async admit(draft: TurnDraft, lookup: Promise<TurnPlan['memory']>): Promise<TurnPlan> {
     if (this.gate.capsSpending(draft.settings)) {
-      const memory = await this.planner.recall(draft);
+      const memory = await lookup;
       const plan = { ...draft, memory, memoryBytes: Buffer.byteLength(memory.text ?? '') };
       await this.gate.admit(plan);
       return plan;
     }
-    const [admitted, memory] = await Promise.allSettled([this.gate.admit(draft), this.planner.recall(draft)]);
+    const [admitted, memory] = await Promise.allSettled([this.gate.admit(draft), lookup]);
     if (admitted.status === 'rejected') throw admitted.reason;
     if (memory.status === 'rejected') {
       await this.gate.release(draft);

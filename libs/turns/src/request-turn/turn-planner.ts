@@ -25,7 +25,15 @@ export class TurnPlanner {
     @Optional() private readonly memoryRecall?: MemoryRecall,
   ) {}
 
-  async plan(caller: Caller & { kind: 'project_key' }, request: CreateResponseRequest, ctx: RequestContext): Promise<TurnDraft> {
+  /**
+   * The turn as far as it is decided before the gate admits it, and its user's memories: they
+   * depend on this input only, so they are looked up from here on, while the history loads.
+   */
+  async plan(
+    caller: Caller & { kind: 'project_key' },
+    request: CreateResponseRequest,
+    ctx: RequestContext,
+  ): Promise<{ draft: TurnDraft; memory: Promise<TurnPlan['memory']> }> {
     const projectId = caller.projectId;
     const settings = await this.directory.settings(projectId);
     this.check(request);
@@ -34,8 +42,11 @@ export class TurnPlanner {
     const conversationId = request.conversation?.id ?? null;
     const input = inputItems(request) as ContextItem[];
     const user = request.user ?? ANONYMOUS_USER;
+    const memory = this.memory(projectId, request.user ?? null, settings, input);
+    // Awaited by the caller, or left when the history or the gate refuses the turn.
+    memory.catch(() => undefined);
     const history = await this.history(projectId, request.previous_response_id ?? null, conversationId);
-    return {
+    const draft: TurnDraft = {
       responseId: newId('resp'),
       projectId,
       settings,
@@ -53,6 +64,7 @@ export class TurnPlanner {
       conversationId,
       day: projectDay(ctx.receivedAt ?? systemClock.now(), settings.timezone ?? 'UTC'),
     };
+    return { draft, memory };
   }
 
   /** What the model reads before this input: the previous response's turn, or the conversation. */
@@ -64,11 +76,6 @@ export class TurnPlanner {
       return [...(await this.reader.context(previous)), ...outputAsContext(await this.reader.output(previous))];
     }
     return conversationId ? this.conversations.items(projectId, conversationId) : [];
-  }
-
-  /** The draft's user's memories most relevant to its input. */
-  recall(draft: TurnDraft): Promise<TurnPlan['memory']> {
-    return this.memory(draft.projectId, draft.anonymousUser ? null : draft.user, draft.settings, draft.input);
   }
 
   /** The user's memories most relevant to this input, unless the project turned memory off. */
