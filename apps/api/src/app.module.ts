@@ -39,7 +39,7 @@ export class AppModule {
         }),
         ProjectsModule.forRoot({ rootAdminKey: options.adminKey }),
         MemoryModule,
-        TurnsModule,
+        TurnsModule.forRoot({ runWorkers: options.roles.includes('worker') }),
         WebhooksModule.forRoot({ masterKey: options.masterKey, runWorkers: options.roles.includes('worker'), clock: options.clock }),
         GovernanceModule.forRoot({ runWorkers: options.roles.includes('worker'), clock: options.clock }),
         AuditModule.forRoot({ server: BUILD }),

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 
 // Every id in the product is a prefixed UUIDv7, so ids sort by creation time.
-export type IdPrefix = 'resp' | 'trace' | 'req' | 'appr' | 'job' | 'proj' | 'key' | 'conv' | 'mem' | 'msg' | 'fc' | 'call' | 'dlv' | 'usr';
+export type IdPrefix = 'resp' | 'trace' | 'req' | 'appr' | 'job' | 'proj' | 'key' | 'conv' | 'mem' | 'msg' | 'fc' | 'call' | 'dlv' | 'usr' | 'runner';
 
 export interface IdSource {
   uuid(): string;

@@ -10,3 +10,5 @@ export * from './turns.module';
 export { replayStream } from './request-turn/replay';
 export { requestHash, claimIdempotencyKey, IDEMPOTENCY_TTL_MS } from './idempotency/idempotency';
 export * from './request-turn/model-request';
+export { turnsMigrations } from './turns.migrations';
+export { turnsInFlightProjection } from './interrupted/turns-in-flight.projection';

@@ -55,7 +55,8 @@ const turnRequested = z.object({
   created_at: z.string().optional(),
 });
 
-const turnStarted = z.object({ attempt: z.number().int().min(1) });
+// `runner`: the process runner (RunnerHeartbeat) running this attempt; absent in turns recorded before runners had ids.
+const turnStarted = z.object({ attempt: z.number().int().min(1), runner: z.string().optional() });
 
 const modelCalled = z.object({
   call_id: z.string(),

@@ -1,26 +1,72 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SubscriptionHost } from '@genaug/event-store';
 import { ModelsModule } from '@genaug/models';
 import { BackgroundTurns } from './background/background-turns.reactor';
 import { ConversationStore } from './conversations/conversation-store';
+import { InterruptedTurns } from './interrupted/interrupted-turns';
+import { RunnerHeartbeat } from './interrupted/runner-heartbeat';
+import { turnsInFlightProjection } from './interrupted/turns-in-flight.projection';
 import { TurnReader } from './read-response/turn-reader';
 import { ResponsesController } from './request-turn/responses.controller';
 import { TurnPlanner } from './request-turn/turn-planner';
 import { TurnRunner } from './request-turn/turn-runner';
+import { TurnResumer } from './resume-turn/turn-resumer';
 
-@Module({
-  imports: [ModelsModule],
-  controllers: [ResponsesController],
-  providers: [TurnReader, TurnRunner, TurnPlanner, ConversationStore, BackgroundTurns],
-  exports: [TurnReader, TurnRunner, TurnPlanner, ConversationStore],
-})
-export class TurnsModule implements OnModuleInit {
+const TURNS_OPTIONS = Symbol('TURNS_OPTIONS');
+
+export interface TurnsModuleOptions {
+  /** This process runs the worker role: it takes over turns whose process died. */
+  runWorkers: boolean;
+}
+
+@Module({})
+export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
+    @Inject(TURNS_OPTIONS) private readonly options: TurnsModuleOptions,
     private readonly host: SubscriptionHost,
     private readonly background: BackgroundTurns,
+    private readonly heartbeat: RunnerHeartbeat,
+    private readonly interrupted: InterruptedTurns,
   ) {}
+
+  static forRoot(options: TurnsModuleOptions): DynamicModule {
+    return {
+      module: TurnsModule,
+      imports: [ModelsModule],
+      controllers: [ResponsesController],
+      providers: [
+        { provide: TURNS_OPTIONS, useValue: options },
+        TurnReader,
+        TurnRunner,
+        TurnPlanner,
+        TurnResumer,
+        ConversationStore,
+        BackgroundTurns,
+        RunnerHeartbeat,
+        InterruptedTurns,
+      ],
+      exports: [TurnReader, TurnRunner, TurnPlanner, ConversationStore],
+    };
+  }
 
   onModuleInit(): void {
     this.host.addReactor(this.background);
+    this.host.addProjection(turnsInFlightProjection);
+  }
+
+  /** The runner says it is alive before it takes a turn. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.heartbeat.start();
+    if (this.options.runWorkers) this.interrupted.start();
+  }
+
+  /** Turns taken over end while the database pool is open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.interrupted.stop();
+  }
+
+  /** Beats until requests have finished: a runner that stops beating while it runs turns loses them. */
+  onApplicationShutdown(): void {
+    this.heartbeat.stop();
   }
 }

@@ -2,6 +2,7 @@ import { auditProjections } from '@genaug/audit';
 import type { Projection, Sealer } from '@genaug/event-store';
 import { createMemoryProjection } from '@genaug/memory';
 import { projectsProjection } from '@genaug/projects';
+import { turnsInFlightProjection } from '@genaug/turns';
 import { deliveryLogProjection } from '@genaug/webhooks';
 
 /**
@@ -10,5 +11,5 @@ import { deliveryLogProjection } from '@genaug/webhooks';
  * fact text, so its projection unseals and exists only where the sealer is given.
  */
 export function allProjections(sealer?: Sealer): Projection[] {
-  return [projectsProjection, ...(sealer ? [createMemoryProjection(sealer)] : []), ...auditProjections, deliveryLogProjection];
+  return [projectsProjection, ...(sealer ? [createMemoryProjection(sealer)] : []), ...auditProjections, deliveryLogProjection, turnsInFlightProjection];
 }

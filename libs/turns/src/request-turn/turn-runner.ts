@@ -12,6 +12,7 @@ import {
 } from '@genaug/responses';
 import { TurnGate } from '@genaug/governance';
 import { ConversationStore } from '../conversations/conversation-store';
+import { RunnerHeartbeat } from '../interrupted/runner-heartbeat';
 import { responseMetadata } from '../read-response/turn-reader';
 import { turnStream, type TokenUsage } from '../turn.events';
 import { messageCount, outputAsContext } from './model-messages';
@@ -61,6 +62,7 @@ export class TurnRunner {
     private readonly router: ModelRouter,
     private readonly conversations: ConversationStore,
     private readonly gate: TurnGate,
+    private readonly heartbeat: RunnerHeartbeat,
   ) {}
 
   /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
@@ -100,7 +102,7 @@ export class TurnRunner {
         metadata: this.metadata(plan),
       },
     ];
-    if (startNow) events.push({ type: 'TurnStarted', data: { attempt: 1 }, metadata: this.metadata(plan) });
+    if (startNow) events.push({ type: 'TurnStarted', data: { attempt: 1, runner: this.heartbeat.id }, metadata: this.metadata(plan) });
     // The outcome append that follows is durable and flushes this one with it, before the
     // client is answered; a background turn is answered now, so its request is durable now.
     const res = await this.store.append(turnStream(plan.responseId), events, {
@@ -178,6 +180,9 @@ export class TurnRunner {
       unrecorded.abort(err);
       throw err;
     }
+    // A streaming client learns the response's id as soon as the turn is recorded, without
+    // waiting for the model's first word.
+    yield* seq.start();
 
     try {
       if (call && events) {
