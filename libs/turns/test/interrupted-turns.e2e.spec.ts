@@ -3,7 +3,9 @@ import * as path from 'path';
 import { startServer, type RunningServer } from '../../../apps/api/src/server';
 import { freePort, startChild, type ChildServer } from '../../../test/bench/support/processes';
 import { createTestDatabase, testMasterKey, type TestDatabase } from '../../../test/support/test-database';
-import { http } from '../../../test/support/test-server';
+import { http, startTestServer, type TestServer } from '../../../test/support/test-server';
+import { EventStore } from '@genaug/event-store';
+import { readSse } from './sse';
 import { startFakeOpenAI, type FakeUpstream } from '../../../test/support/upstreams';
 
 const MAIN = path.resolve(__dirname, '../../../dist/apps/api/src/main.js');
@@ -152,4 +154,58 @@ describe('turns whose process was killed mid-turn', () => {
     expect(day.rows).toEqual([{ turns_admitted: 2, turns_counted: 2 }]);
     await until('no turn in flight', async () => (await db.pool.query('select count(*)::int as n from genaug_turns_in_flight')).rows[0].n === 0);
   }, 90_000);
+});
+
+/**
+ * A runner that finds its turn taken over when it records the outcome (it was thought dead: its
+ * beats stopped reaching the database) records nothing more; its streaming client is told with
+ * an `error` event and the stream ends instead of hanging.
+ */
+describe('a streamed turn taken over by another runner', () => {
+  let t: TestServer;
+  let upstream: FakeUpstream;
+  beforeAll(async () => {
+    t = await startTestServer('taken_over');
+    upstream = await startFakeOpenAI({ chunkDelayMs: 60 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await upstream.close();
+  });
+
+  it('ends its stream with an error event and records no outcome of its own', async () => {
+    const admin = { 'x-admin-key': t.adminKey };
+    const models = { providers: { up: { kind: 'openai', baseUrl: upstream.url, apiKey: 'k', maxRetries: 0 } }, tiers: { balanced: ['up/gpt-up'] } };
+    const project = await http(`${t.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'Taken over', settings: { models } } });
+    const key = await http(`${t.url}/api/v1/admin/projects/${project.body.id}/keys`, { headers: admin, body: { scopes: ['responses'] } });
+    const res = await fetch(`${t.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.body.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'balanced', input: 'Tell me about the weather in Lisbon this week', stream: true }),
+    });
+    expect(res.status).toBe(200);
+    const store = new EventStore(t.db.pool);
+    let created = '';
+    let takeover: Promise<unknown> | null = null;
+    const events = await readSse(res, (e) => {
+      if (e.event === 'response.created') created = e.data.response.id;
+      if (e.event !== 'response.output_text.delta' || takeover) return;
+      const stream = `turn-${created}`;
+      takeover = store
+        .streamVersion(stream)
+        .then((version) =>
+          store.append(stream, [{ type: 'TurnStarted', data: { attempt: 2, runner: 'runner_elsewhere' }, metadata: { project_id: project.body.id } }], {
+            expectedVersion: version,
+          }),
+        );
+    });
+    await takeover;
+    const last = events[events.length - 1];
+    expect(last.event).toBe('error');
+    expect(last.data.error.code).toBe('conflict');
+    expect(events.map((e) => e.event)).not.toContain('response.completed');
+    expect(events.map((e) => e.data.sequence_number)).toEqual(events.map((_, i) => i));
+    const stored = await t.db.pool.query('select type from genaug_events where stream_id = $1 order by stream_version', [`turn-${created}`]);
+    expect(stored.rows.map((r: any) => r.type)).toEqual(['TurnRequested', 'TurnStarted', 'TurnStarted']);
+  });
 });

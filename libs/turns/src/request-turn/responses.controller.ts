@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { AppError, contextOf, systemClock, type RequestContext } from '@genaug/kernel';
+import { AppError, contextOf, systemClock, toAppError, type RequestContext } from '@genaug/kernel';
 import { EventStore } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
-import { parseCreateResponseRequest, type CreateResponseRequest, type ResponseStreamEvent } from '@genaug/responses';
+import { parseCreateResponseRequest, type CreateResponseRequest, type ErrorEvent, type ResponseStreamEvent } from '@genaug/responses';
 import { claimIdempotencyKey, earlierResponse, requestHash } from '../idempotency/idempotency';
 import { TurnReader } from '../read-response/turn-reader';
 import { replayStream } from './replay';
@@ -85,9 +85,22 @@ export class ResponsesController {
     if (request.stream) {
       reply.hijack();
       const sse = new SseWriter(reply.raw, { 'x-request-id': ctx.requestId });
-      // The turn runs to the end whether or not the client is still there.
-      for (let r = await turn.next(); !r.done; r = await turn.next()) sse.event(r.value);
-      sse.end();
+      let sequence = -1;
+      try {
+        // The turn runs to the end whether or not the client is still there.
+        for (let r = await turn.next(); !r.done; r = await turn.next()) {
+          sse.event(r.value);
+          sequence = r.value.sequence_number;
+        }
+      } catch (err) {
+        // Its outcome could not be recorded here (the database failed, or another runner took
+        // the turn over): the client is told so and the stream ends, never left open.
+        const e = toAppError(err);
+        const failure: ErrorEvent = { type: 'error', sequence_number: sequence + 1, error: { type: e.type, code: e.reason, message: e.message, param: null } };
+        sse.event(failure);
+      } finally {
+        sse.end();
+      }
       return;
     }
     let r = await turn.next();

@@ -183,6 +183,15 @@ export class TurnRunner {
     // A streaming client learns the response's id as soon as the turn is recorded, without
     // waiting for the model's first word.
     yield* seq.start();
+    // The event that ends the response waits for the outcome's commit: a client told the
+    // response completed (or failed) can read it back.
+    const ending: ResponseStreamEvent[] = [];
+    const told = function* (events: ResponseStreamEvent[]) {
+      for (const e of events) {
+        if (ENDING_EVENTS.has(e.type)) ending.push(e);
+        else yield e;
+      }
+    };
 
     try {
       if (call && events) {
@@ -190,9 +199,9 @@ export class TurnRunner {
           for await (const event of events) {
             if (event.type === 'completed') {
               finishCall(call);
-              yield* seq.push({ type: 'completed', usage: usage!, finishReason: event.finishReason });
+              yield* told(seq.push({ type: 'completed', usage: usage!, finishReason: event.finishReason }));
             } else {
-              yield* seq.push(event);
+              yield* told(seq.push(event));
             }
           }
         } catch (err) {
@@ -215,17 +224,19 @@ export class TurnRunner {
           answer = await this.complete(plan, repair, attempts, finishCall);
           check = validateStructuredOutput(modelRequest.textFormat, answer.text);
         }
-        for (const chunk of answerChunks(answer.text)) yield* seq.push({ type: 'text.delta', delta: chunk });
+        for (const chunk of answerChunks(answer.text)) yield* told(seq.push({ type: 'text.delta', delta: chunk }));
         for (const fc of answer.functionCalls) {
-          yield* seq.push({ type: 'function_call.started', callId: fc.callId, name: fc.name });
-          yield* seq.push({ type: 'function_call.done', callId: fc.callId, name: fc.name, arguments: fc.arguments });
+          yield* told(seq.push({ type: 'function_call.started', callId: fc.callId, name: fc.name }));
+          yield* told(seq.push({ type: 'function_call.done', callId: fc.callId, name: fc.name, arguments: fc.arguments }));
         }
-        yield* seq.push({
-          type: 'completed',
-          usage: usage!,
-          finishReason: check.ok ? answer.finishReason : 'stop',
-          ...(check.ok ? {} : { incompleteReason: 'structured_output_invalid' }),
-        });
+        yield* told(
+          seq.push({
+            type: 'completed',
+            usage: usage!,
+            finishReason: check.ok ? answer.finishReason : 'stop',
+            ...(check.ok ? {} : { incompleteReason: 'structured_output_invalid' }),
+          }),
+        );
       }
     } catch (err) {
       const e = err as any;
@@ -236,11 +247,12 @@ export class TurnRunner {
       };
       httpStatus = err instanceof ModelCallFailed ? e.status : 500;
       metadata.general_augment_cost_usd = totalCost(attempts).toFixed(8);
-      if (!seq.finished) yield* seq.push({ type: 'failed', error: failure });
+      if (!seq.finished) yield* told(seq.push({ type: 'failed', error: failure }));
     }
 
     const response = seq.response;
     await this.recordOutcome(plan, before, response, attempts, usage, answeredBy, failure, httpStatus);
+    yield* ending;
     return { response, httpStatus, failure };
   }
 
@@ -354,6 +366,9 @@ export class TurnRunner {
     await this.gate.settle(plan, recorded);
   }
 }
+
+/** The events that end a response stream. */
+const ENDING_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);
 
 const totalCost = (attempts: ModelAttempt[]) => attempts.reduce((sum, a) => sum + a.costUsd, 0);
 
