@@ -206,8 +206,10 @@ export class EventStore {
   /**
    * Appends to several streams atomically in one round trip (each with its expected version):
    * all commit, or none do and the first mismatch is thrown as WrongExpectedVersionError.
+   * `flush` as for `append`.
    */
-  async appendMany(appends: StreamAppend[]): Promise<MultiAppendResult[]> {
+  async appendMany(appends: StreamAppend[], options: Pick<AppendOptions, 'flush'> = {}): Promise<MultiAppendResult[]> {
+    const deferred = options.flush === 'deferred';
     const body = appends.map((a) => {
       const { payload, projectId } = encodeEvents(a.events);
       return { stream: a.streamId, expected: encodeExpected(a.expectedVersion ?? 'any'), events: payload, project: projectId };
@@ -217,8 +219,9 @@ export class EventStore {
       try {
         res = await this.pool.query({
           name: 'genaug_append_many',
-          text: 'select stream, next_version, first_position, last_position, transaction_id from genaug_append_many($1)',
-          values: [JSON.stringify(body)],
+          text: 'select stream, next_version, first_position, last_position, transaction_id from genaug_append_many($1, $2, $3)',
+          // A deferred commit waits for no disk, so its NOTIFY goes from inside, with it.
+          values: [JSON.stringify(body), deferred, deferred],
         });
         break;
       } catch (err) {
@@ -232,7 +235,7 @@ export class EventStore {
         throw new WrongExpectedVersionError(stream, failed?.expectedVersion ?? 'any', Number(actual));
       }
     }
-    this.wakeConsumers();
+    if (!deferred) this.wakeConsumers();
     return res.rows.map((r) => ({
       streamId: r.stream,
       nextVersion: Number(r.next_version),

@@ -18,6 +18,7 @@ export const eventStoreMigrations: Migration[] = [
   { id: 'event-store/005-append-batch', sql: sqlFile(path.join(__dirname, 'sql'), '005-append-batch.sql') },
   { id: 'event-store/006-stream-row-room', sql: sqlFile(path.join(__dirname, 'sql'), '006-stream-row-room.sql') },
   { id: 'event-store/007-log-reads', sql: sqlFile(path.join(__dirname, 'sql'), '007-log-reads.sql') },
+  { id: 'event-store/008-append-many-deferred', sql: sqlFile(path.join(__dirname, 'sql'), '008-append-many-deferred.sql') },
 ];
 
 // Any constant works; it only has to be the same in every process.

@@ -31,6 +31,21 @@ describe('appending to several streams at once', () => {
     expect(Number(rows.rows[2].global_position)).toBe(b.lastPosition);
   });
 
+  it('commits when deferred too, and wakes consumers with its commit', async () => {
+    const listener = await db.pool.connect();
+    try {
+      const woken = new Promise<string>((resolve) => listener.on('notification', (n) => resolve(n.channel)));
+      await listener.query('listen genaug_events');
+      const [a] = await store.appendMany([{ streamId: 'many-deferred', events: [note('fast')], expectedVersion: 'no_stream' }], { flush: 'deferred' });
+      expect(a.nextVersion).toBe(1);
+      expect(await woken).toBe('genaug_events');
+      expect((await store.readStream('many-deferred')).map((e) => e.data)).toEqual([{ text: 'fast' }]);
+    } finally {
+      await listener.query('unlisten genaug_events');
+      listener.release();
+    }
+  });
+
   it('appends nothing when one stream is not at its expected version, and names that stream', async () => {
     const before = await db.pool.query('select count(*)::int as n from genaug_events');
     const attempt = store.appendMany([

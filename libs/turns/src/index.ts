@@ -8,7 +8,7 @@ export * from './request-turn/turn-runner';
 export * from './request-turn/model-messages';
 export * from './turns.module';
 export { replayStream } from './request-turn/replay';
-export { requestHash, claimIdempotencyKey, IDEMPOTENCY_TTL_MS } from './idempotency/idempotency';
+export { requestHash, claimWithTurn, IDEMPOTENCY_TTL_MS } from './idempotency/idempotency';
 export * from './request-turn/model-request';
 export { turnsMigrations } from './turns.migrations';
 export { turnsInFlightProjection } from './interrupted/turns-in-flight.projection';

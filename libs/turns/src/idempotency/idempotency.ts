@@ -1,11 +1,11 @@
 import { createHash } from 'crypto';
 import { z } from 'zod';
 import { AppError } from '@genaug/kernel';
-import { EventStore, registerEvents, WrongExpectedVersionError, type ExpectedVersion } from '@genaug/event-store';
+import { EventStore, registerEvents, WrongExpectedVersionError, type ExpectedVersion, type NewEvent } from '@genaug/event-store';
 
 // X-Idempotency-Key, scoped to the project: the first request claims the key by appending to
-// the key's own stream with expected version "no stream"; concurrent retries lose that append
-// and answer from the winner's response. No lock is taken anywhere.
+// the key's own stream with expected version "no stream", together with its turn's request;
+// concurrent retries lose that append and answer from the winner's response. No lock is taken.
 
 const idempotencyKeyClaimed = z.object({
   response_id: z.string(),
@@ -36,7 +36,8 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-export type Claim = { won: true } | { won: false; responseId: string };
+/** Won: the key is this turn's, and the turn's first events are recorded (its stream's version after them). */
+export type Claim = { won: true; nextVersion: number } | { won: false; responseId: string };
 
 interface KeyInput {
   projectId: string;
@@ -71,9 +72,15 @@ function sameRequest(claim: { response_id: string; request_hash: string }, hash:
   return claim.response_id;
 }
 
-export async function claimIdempotencyKey(
+/**
+ * Claims the key for a turn and records the turn's first events in one atomic append. A key is
+ * then never claimed by a turn that was not recorded (a request that failed or died in between
+ * would leave its retries waiting for a turn that does not exist, for as long as the key lives).
+ */
+export async function claimWithTurn(
   store: EventStore,
   input: KeyInput & { responseId: string; actor: string; correlationId: string },
+  turn: { streamId: string; events: NewEvent[]; flush: 'durable' | 'deferred' },
 ): Promise<Claim> {
   checkKey(input.key);
   const stream = keyStream(input.projectId, input.key);
@@ -86,11 +93,16 @@ export async function claimIdempotencyKey(
   let expected: ExpectedVersion = 'no_stream';
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      // Visible to concurrent retries at once; flushed to disk with the turn's durable outcome.
-      await store.append(stream, [event], { expectedVersion: expected, flush: 'deferred' });
-      return { won: true };
+      const [, recorded] = await store.appendMany(
+        [
+          { streamId: stream, events: [event], expectedVersion: expected },
+          { streamId: turn.streamId, events: turn.events, expectedVersion: 'no_stream' },
+        ],
+        { flush: turn.flush },
+      );
+      return { won: true, nextVersion: recorded.nextVersion };
     } catch (err) {
-      if (!(err instanceof WrongExpectedVersionError)) throw err;
+      if (!(err instanceof WrongExpectedVersionError) || err.streamId !== stream) throw err;
     }
     const [last] = await store.readStream(stream, { direction: 'backwards', limit: 1 });
     if (last && isLive(last.data.claimed_at, input.now)) return { won: false, responseId: sameRequest(last.data, input.hash) };

@@ -4,7 +4,7 @@ import { EventStore } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { parseCreateResponseRequest, type CreateResponseRequest, type ErrorEvent, type ResponseStreamEvent } from '@genaug/responses';
-import { claimIdempotencyKey, earlierResponse, requestHash } from '../idempotency/idempotency';
+import { earlierResponse, requestHash } from '../idempotency/idempotency';
 import { TurnReader } from '../read-response/turn-reader';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
@@ -53,31 +53,28 @@ export class ResponsesController {
     const { draft, memory } = await this.planner.plan(caller, request, ctx);
     const plan = await this.admit(draft, memory);
 
+    const startNow = !request.background;
+    let recorded: Promise<number>;
     if (ctx.idempotencyKey) {
-      const claim = await claimIdempotencyKey(this.store, {
-        projectId: caller.projectId,
-        key: ctx.idempotencyKey,
-        hash,
-        responseId: plan.responseId,
-        now: systemClock.now(),
-        actor: plan.actor,
-        correlationId: ctx.requestId,
-      });
+      // Claimed with the turn's request: the model is asked only once the key is this turn's.
+      const claim = await this.runner.recordClaimed(plan, startNow, { key: ctx.idempotencyKey, hash });
       if (!claim.won) {
         await this.gate.release(plan);
         return this.answerRetry(caller.projectId, claim.responseId, request, reply, ctx.requestId);
       }
+      recorded = Promise.resolve(claim.nextVersion);
+    } else {
+      recorded = this.runner.record(plan, startNow);
     }
 
     if (request.background) {
-      const version = await this.runner.record(plan, false);
+      const version = await recorded;
       // Answered as this request left it, queued: the worker may have started it already.
       const state = await this.reader.load(caller.projectId, plan.responseId, version);
       reply.status(200).send(await this.reader.toResponse(state));
       return;
     }
 
-    const recorded = this.runner.record(plan, true);
     // A stream starts once its request is recorded, so a failure to record is an ordinary error
     // answer; an answer that is not streamed is asked of the model meanwhile (TurnRunner.execute).
     if (request.stream) await recorded;

@@ -12,6 +12,7 @@ import {
 } from '@genaug/responses';
 import { TurnGate } from '@genaug/governance';
 import { ConversationStore } from '../conversations/conversation-store';
+import { claimWithTurn, type Claim } from '../idempotency/idempotency';
 import { RunnerHeartbeat } from '../interrupted/runner-heartbeat';
 import { responseMetadata } from '../read-response/turn-reader';
 import { turnStream, type TokenUsage } from '../turn.events';
@@ -67,6 +68,23 @@ export class TurnRunner {
 
   /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
   async record(plan: TurnPlan, startNow: boolean): Promise<number> {
+    const res = await this.store.append(turnStream(plan.responseId), await this.requestEvents(plan, startNow), {
+      expectedVersion: 'no_stream',
+      flush: flushOf(startNow),
+    });
+    return res.nextVersion;
+  }
+
+  /** The same, in one append with the claim of the request's X-Idempotency-Key; a lost claim records nothing. */
+  async recordClaimed(plan: TurnPlan, startNow: boolean, key: { key: string; hash: string }): Promise<Claim> {
+    return claimWithTurn(
+      this.store,
+      { projectId: plan.projectId, key: key.key, hash: key.hash, responseId: plan.responseId, now: systemClock.now(), actor: plan.actor, correlationId: plan.ctx.requestId },
+      { streamId: turnStream(plan.responseId), events: await this.requestEvents(plan, startNow), flush: flushOf(startNow) },
+    );
+  }
+
+  private async requestEvents(plan: TurnPlan, startNow: boolean): Promise<NewEvent[]> {
     const { request } = plan;
     const seal = (value: unknown) => this.sealer.sealJson(plan.projectId, plan.user, value);
     const { input: _input, instructions: _instructions, ...params } = request;
@@ -103,13 +121,7 @@ export class TurnRunner {
       },
     ];
     if (startNow) events.push({ type: 'TurnStarted', data: { attempt: 1, runner: this.heartbeat.id }, metadata: this.metadata(plan) });
-    // The outcome append that follows is durable and flushes this one with it, before the
-    // client is answered; a background turn is answered now, so its request is durable now.
-    const res = await this.store.append(turnStream(plan.responseId), events, {
-      expectedVersion: 'no_stream',
-      flush: startNow ? 'deferred' : 'durable',
-    });
-    return res.nextVersion;
+    return events;
   }
 
   metadata(plan: TurnPlan): EventMetadata {
@@ -369,6 +381,10 @@ export class TurnRunner {
 
 /** The events that end a response stream. */
 const ENDING_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);
+
+// The outcome append that follows a started turn is durable and flushes its request with it,
+// before the client is answered; a background turn is answered now, so its request is durable now.
+const flushOf = (startNow: boolean) => (startNow ? 'deferred' : 'durable');
 
 const totalCost = (attempts: ModelAttempt[]) => attempts.reduce((sum, a) => sum + a.costUsd, 0);
 
