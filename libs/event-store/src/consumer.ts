@@ -3,6 +3,7 @@ import { logger } from '@genaug/kernel';
 import { advanceAndCommitSql, CHECKPOINT_MOVED, loadCheckpoint } from './checkpoints';
 import { readAllVisible } from './event-store';
 import { samePosition, type LogPosition, type StoredEvent } from './events';
+import { isConnectionFault } from './faults';
 import type { LogTail } from './log-tail';
 import type { EventNotifier } from './notifier';
 import type { Subscription } from './subscriptions';
@@ -203,7 +204,7 @@ export class Consumer {
         this.status = 'failing';
         this.options.onError?.(e);
         logger.error({ consumer: this.name, err: e.message }, 'consumer batch failed');
-        if (this.lockClient && isConnectionError(e)) await this.releaseLock(true);
+        if (this.lockClient && isConnectionFault(e)) await this.releaseLock(true);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 10_000);
       }
@@ -363,6 +364,3 @@ export class Consumer {
 
 const ignoreError = () => undefined;
 
-function isConnectionError(err: Error): boolean {
-  return /Connection terminated|ECONNRESET|connection|terminat/i.test(err.message);
-}

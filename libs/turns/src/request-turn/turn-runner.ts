@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { newId, systemClock } from '@genaug/kernel';
-import { EventStore, Sealer, type EventMetadata, type NewEvent } from '@genaug/event-store';
+import { logger, newId, newUuid, systemClock } from '@genaug/kernel';
+import { EventStore, isConnectionFault, Sealer, WrongExpectedVersionError, type EventMetadata, type NewEvent, type StreamAppend } from '@genaug/event-store';
 import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, type ModelRequest, type ModelUsage } from '@genaug/models';
 import {
   ResponseSequencer,
@@ -366,18 +366,49 @@ export class TurnRunner {
       day: plan.day,
     };
     events.push({ type: 'UsageRecorded', data: recorded, metadata: meta });
+    events[0].eventId = newUuid();
     const outcome = { streamId: turnStream(plan.responseId), events, expectedVersion: version };
-    if (plan.conversationId && !failure) {
-      const items = [...plan.input, ...outputAsContext(response.output)];
-      const conversation = { projectId: plan.projectId, conversationId: plan.conversationId, user: plan.user, responseId: plan.responseId, items };
-      await this.conversations.appendWithTurn(outcome, conversation, meta);
-    } else {
-      await this.store.append(outcome.streamId, events, { expectedVersion: version });
-    }
+    const items = plan.conversationId && !failure ? [...plan.input, ...outputAsContext(response.output)] : null;
+    await this.appendOutcome(outcome, () =>
+      items
+        ? this.conversations.appendWithTurn(
+            outcome,
+            { projectId: plan.projectId, conversationId: plan.conversationId!, user: plan.user, responseId: plan.responseId, items },
+            meta,
+          )
+        : this.store.append(outcome.streamId, events, { expectedVersion: version }),
+    );
     // The turn's budget reservation is settled with what it actually cost, however it ended.
     await this.gate.settle(plan, recorded);
   }
+
+  /**
+   * Appends a turn's outcome, and again after the database or the connection to it failed: until
+   * it is recorded, the answer exists nowhere else. A failed attempt may still have committed
+   * (its reply lost with the connection), so a conflict after one is checked against the
+   * outcome's own first event.
+   */
+  private async appendOutcome(outcome: StreamAppend & { expectedVersion: number }, write: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (attempt > 1 && err instanceof WrongExpectedVersionError && err.streamId === outcome.streamId) {
+          const [next] = await this.store.readStream(outcome.streamId, { fromVersion: outcome.expectedVersion + 1, limit: 1 });
+          if (next?.eventId === outcome.events[0].eventId) return;
+        }
+        if (!isConnectionFault(err) || attempt >= OUTCOME_ATTEMPTS) throw err;
+        logger.warn({ stream: outcome.streamId, attempt, err: (err as Error).message }, 'turn outcome not recorded yet: the database is unreachable');
+        await new Promise((r) => setTimeout(r, Math.min(OUTCOME_RETRY_MS * 2 ** (attempt - 1), 2_000)));
+      }
+    }
+  }
 }
+
+// About half a minute of retries: the database restarting, or a connection pooler failing over.
+const OUTCOME_ATTEMPTS = 18;
+const OUTCOME_RETRY_MS = 100;
 
 /** The events that end a response stream. */
 const ENDING_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);

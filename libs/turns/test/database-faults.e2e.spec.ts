@@ -1,0 +1,83 @@
+import { startServer, type RunningServer } from '../../../apps/api/src/server';
+import { startPgProxy, type PgProxy } from '../../../test/support/pg-proxy';
+import { createTestDatabase, testMasterKey, type TestDatabase } from '../../../test/support/test-database';
+import { http } from '../../../test/support/test-server';
+import { startFakeOpenAI, type FakeUpstream } from '../../../test/support/upstreams';
+
+const ADMIN_KEY = 'gaadm_test_db_faults_0123456789abcdef';
+
+/**
+ * The database goes away while a turn waits for its model (every connection dropped, new ones
+ * refused) and comes back two seconds later: the answer is kept until it can be recorded, and
+ * the client gets it, recorded once.
+ */
+describe('a turn whose database connection drops before its outcome is recorded', () => {
+  let db: TestDatabase;
+  let proxy: PgProxy;
+  let upstream: FakeUpstream;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('db_faults');
+    proxy = await startPgProxy(db.url);
+    upstream = await startFakeOpenAI({ delayMs: 1_200 });
+    server = await startServer({
+      databaseUrl: proxy.url,
+      masterKey: testMasterKey,
+      adminKey: ADMIN_KEY,
+      roles: ['api', 'worker'],
+      port: 0,
+      host: '127.0.0.1',
+      bodyLimitBytes: 1024 * 1024,
+    });
+  });
+  afterAll(async () => {
+    await proxy.restore().catch(() => undefined);
+    await server.close();
+    await proxy.close();
+    await upstream.close();
+    await db.drop();
+  });
+
+  it('records the outcome once the database is back and answers with it', async () => {
+    const admin = { 'x-admin-key': ADMIN_KEY };
+    const models = { providers: { up: { kind: 'openai', baseUrl: upstream.url, apiKey: 'k', maxRetries: 0 } }, tiers: { balanced: ['up/gpt-up'] } };
+    const project = await http(`${server.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'Faults', settings: { models } } });
+    const key = await http(`${server.url}/api/v1/admin/projects/${project.body.id}/keys`, { headers: admin, body: { scopes: ['responses'] } });
+    const auth = { authorization: `Bearer ${key.body.key}` };
+
+    const answer = http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'u-1', input: 'Confirm my booking' } });
+    while (upstream.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500)); // the turn's request is recorded by now
+    await proxy.cut();
+    await new Promise((r) => setTimeout(r, 2_000)); // the model answered meanwhile
+    await proxy.restore();
+
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('completed');
+    expect(res.body.output[0].content[0].text).toContain('Confirm my booking');
+    const types = (await db.pool.query('select type from genaug_events where stream_id = $1 order by stream_version', [`turn-${res.body.id}`])).rows.map((r) => r.type);
+    expect(types).toEqual(['TurnRequested', 'TurnStarted', 'ModelCalled', 'TurnCompleted', 'UsageRecorded']);
+    const read = await http(`${server.url}/v1/responses/${res.body.id}`, { headers: auth });
+    expect(read.body.status).toBe('completed');
+  }, 60_000);
+
+  it('finds its outcome recorded when the reply to that append was lost, and records it only once', async () => {
+    const admin = { 'x-admin-key': ADMIN_KEY };
+    const models = { providers: { up: { kind: 'openai', baseUrl: upstream.url, apiKey: 'k', maxRetries: 0 } }, tiers: { balanced: ['up/gpt-up'] } };
+    const project = await http(`${server.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'Lost replies', settings: { models } } });
+    const key = await http(`${server.url}/api/v1/admin/projects/${project.body.id}/keys`, { headers: admin, body: { scopes: ['responses'] } });
+    const auth = { authorization: `Bearer ${key.body.key}` };
+
+    // The outcome's append reaches the database and commits; its reply never comes back.
+    proxy.loseReplyTo('"type":"TurnCompleted"');
+    const answer = http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'u-2', input: 'Cancel my booking' } });
+
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(res.body.output[0].content[0].text).toContain('Cancel my booking');
+    const types = (await db.pool.query('select type from genaug_events where stream_id = $1 order by stream_version', [`turn-${res.body.id}`])).rows.map((r) => r.type);
+    expect(types).toEqual(['TurnRequested', 'TurnStarted', 'ModelCalled', 'TurnCompleted', 'UsageRecorded']);
+  }, 60_000);
+});
