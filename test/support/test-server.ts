@@ -14,15 +14,7 @@ export interface TestServer {
 export async function startTestServer(label: string, options: { roles?: string[] } = {}): Promise<TestServer> {
   const db = await createTestDatabase(label);
   const adminKey = `gaadm_test_${randomBytes(16).toString('hex')}`;
-  const server = await startServer({
-    databaseUrl: db.url,
-    masterKey: testMasterKey,
-    adminKey,
-    roles: options.roles ?? ['api', 'worker'],
-    port: 0,
-    host: '127.0.0.1',
-    bodyLimitBytes: 1024 * 1024,
-  });
+  const server = await startServerOver(db.url, adminKey, options.roles);
   return {
     url: server.url,
     adminKey,
@@ -33,6 +25,11 @@ export async function startTestServer(label: string, options: { roles?: string[]
       await db.drop();
     },
   };
+}
+
+/** The real server on an ephemeral port over an existing database (another process may share it). */
+export function startServerOver(databaseUrl: string, adminKey: string, roles = ['api', 'worker']): Promise<RunningServer> {
+  return startServer({ databaseUrl, masterKey: testMasterKey, adminKey, roles, port: 0, host: '127.0.0.1', bodyLimitBytes: 1024 * 1024 });
 }
 
 /** JSON over real HTTP. */

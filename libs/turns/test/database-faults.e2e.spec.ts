@@ -1,7 +1,7 @@
-import { startServer, type RunningServer } from '../../../apps/api/src/server';
+import type { RunningServer } from '../../../apps/api/src/server';
 import { startPgProxy, type PgProxy } from '../../../test/support/pg-proxy';
-import { createTestDatabase, testMasterKey, type TestDatabase } from '../../../test/support/test-database';
-import { http } from '../../../test/support/test-server';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { http, startServerOver } from '../../../test/support/test-server';
 import { startFakeOpenAI, type FakeUpstream } from '../../../test/support/upstreams';
 
 const ADMIN_KEY = 'gaadm_test_db_faults_0123456789abcdef';
@@ -21,15 +21,7 @@ describe('a turn whose database connection drops before its outcome is recorded'
     db = await createTestDatabase('db_faults');
     proxy = await startPgProxy(db.url);
     upstream = await startFakeOpenAI({ delayMs: 1_200 });
-    server = await startServer({
-      databaseUrl: proxy.url,
-      masterKey: testMasterKey,
-      adminKey: ADMIN_KEY,
-      roles: ['api', 'worker'],
-      port: 0,
-      host: '127.0.0.1',
-      bodyLimitBytes: 1024 * 1024,
-    });
+    server = await startServerOver(proxy.url, ADMIN_KEY);
   });
   afterAll(async () => {
     await proxy.restore().catch(() => undefined);
@@ -39,12 +31,17 @@ describe('a turn whose database connection drops before its outcome is recorded'
     await db.drop();
   });
 
-  it('records the outcome once the database is back and answers with it', async () => {
+  /** A project whose turns go to the fake upstream; its key's authorization header. */
+  const projectKey = async (name: string) => {
     const admin = { 'x-admin-key': ADMIN_KEY };
     const models = { providers: { up: { kind: 'openai', baseUrl: upstream.url, apiKey: 'k', maxRetries: 0 } }, tiers: { balanced: ['up/gpt-up'] } };
-    const project = await http(`${server.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'Faults', settings: { models } } });
+    const project = await http(`${server.url}/api/v1/admin/projects`, { headers: admin, body: { name, settings: { models } } });
     const key = await http(`${server.url}/api/v1/admin/projects/${project.body.id}/keys`, { headers: admin, body: { scopes: ['responses'] } });
-    const auth = { authorization: `Bearer ${key.body.key}` };
+    return { authorization: `Bearer ${key.body.key}` };
+  };
+
+  it('records the outcome once the database is back and answers with it', async () => {
+    const auth = await projectKey('Faults');
 
     const answer = http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'u-1', input: 'Confirm my booking' } });
     while (upstream.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
@@ -64,11 +61,7 @@ describe('a turn whose database connection drops before its outcome is recorded'
   }, 60_000);
 
   it('finds its outcome recorded when the reply to that append was lost, and records it only once', async () => {
-    const admin = { 'x-admin-key': ADMIN_KEY };
-    const models = { providers: { up: { kind: 'openai', baseUrl: upstream.url, apiKey: 'k', maxRetries: 0 } }, tiers: { balanced: ['up/gpt-up'] } };
-    const project = await http(`${server.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'Lost replies', settings: { models } } });
-    const key = await http(`${server.url}/api/v1/admin/projects/${project.body.id}/keys`, { headers: admin, body: { scopes: ['responses'] } });
-    const auth = { authorization: `Bearer ${key.body.key}` };
+    const auth = await projectKey('Lost replies');
 
     // The outcome's append reaches the database and commits; its reply never comes back.
     proxy.loseReplyTo('"type":"TurnCompleted"');

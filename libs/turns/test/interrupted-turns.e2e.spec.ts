@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { startServer, type RunningServer } from '../../../apps/api/src/server';
+import type { RunningServer } from '../../../apps/api/src/server';
 import { freePort, startChild, type ChildServer } from '../../../test/bench/support/processes';
 import { createTestDatabase, testMasterKey, type TestDatabase } from '../../../test/support/test-database';
-import { http, startTestServer, type TestServer } from '../../../test/support/test-server';
+import { http, startServerOver, startTestServer, type TestServer } from '../../../test/support/test-server';
 import { EventStore } from '@genaug/event-store';
 import { readSse } from './sse';
 import { startFakeOpenAI, type FakeUpstream } from '../../../test/support/upstreams';
@@ -111,15 +111,7 @@ describe('turns whose process was killed mid-turn', () => {
     upstream.options.delayMs = 0;
 
     // Another process, with the worker role, over the same database.
-    second = await startServer({
-      databaseUrl: db.url,
-      masterKey: testMasterKey,
-      adminKey: ADMIN_KEY,
-      roles: ['api', 'worker'],
-      port: 0,
-      host: '127.0.0.1',
-      bodyLimitBytes: 1024 * 1024,
-    });
+    second = await startServerOver(db.url, ADMIN_KEY);
     // The retry waits for the turn its first request started: no new turn, no third model call for it.
     const retry = await http(`${second.url}/v1/responses`, { headers: idempotent, body: retried });
     expect(retry.status).toBe(200);
