@@ -1,9 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
-import { logger } from '@genaug/kernel';
+import { isConnectionFault, logger } from '@genaug/kernel';
 import { advanceAndCommitSql, CHECKPOINT_MOVED, loadCheckpoint } from './checkpoints';
 import { readAllVisible } from './event-store';
 import { samePosition, type LogPosition, type StoredEvent } from './events';
-import { isConnectionFault } from './faults';
 import type { LogTail } from './log-tail';
 import type { EventNotifier } from './notifier';
 import type { Subscription } from './subscriptions';

@@ -16,4 +16,3 @@ export * from './event-store.module';
 export * from './read-your-writes';
 export * from './log-tail';
 export * from './advances';
-export * from './faults';

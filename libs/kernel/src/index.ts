@@ -1,6 +1,7 @@
 export * from './ids';
 export * from './clock';
 export * from './errors';
+export * from './faults';
 export * from './validation';
 export * from './config';
 export * from './logger';

@@ -73,4 +73,19 @@ describe('a turn whose database connection drops before its outcome is recorded'
     const types = (await db.pool.query('select type from genaug_events where stream_id = $1 order by stream_version', [`turn-${res.body.id}`])).rows.map((r) => r.type);
     expect(types).toEqual(['TurnRequested', 'TurnStarted', 'ModelCalled', 'TurnCompleted', 'UsageRecorded']);
   }, 60_000);
+
+  it('answers 503 with Retry-After while the database is unreachable, and serves again once it is back', async () => {
+    const auth = await projectKey('Unreachable');
+    await proxy.cut();
+    try {
+      const res = await http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', input: 'Anyone there?' } });
+      expect(res.status).toBe(503);
+      expect(res.body.reason).toBe('service_unavailable');
+      expect(res.headers.get('retry-after')).toBe('1');
+    } finally {
+      await proxy.restore();
+    }
+    const again = await http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', input: 'Anyone there?' } });
+    expect(again.status).toBe(200);
+  }, 60_000);
 });

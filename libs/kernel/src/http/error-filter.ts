@@ -1,5 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { AppError } from '../errors';
+import { isConnectionFault } from '../faults';
 import { logger } from '../logger';
 
 /**
@@ -27,6 +28,12 @@ export function toAppError(err: unknown): AppError {
   }
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new AppError(e.statusCode, 'invalid_request', String(e.message ?? 'Bad request'));
+  }
+  if (isConnectionFault(err)) {
+    // Our fault, not the request's: it can be sent again in a moment (with an idempotency key,
+    // a retry never runs a turn twice).
+    logger.warn({ err: e?.message }, 'database unreachable');
+    return new AppError(503, 'service_unavailable', 'The database is unreachable; retry the request', { headers: { 'Retry-After': '1' }, type: 'server_error' });
   }
   logger.error({ err: e?.message, stack: e?.stack }, 'unhandled error');
   return new AppError(500, 'internal_error', 'Internal server error', { type: 'server_error' });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { logger, newId, newUuid, systemClock } from '@genaug/kernel';
-import { EventStore, isConnectionFault, Sealer, WrongExpectedVersionError, type EventMetadata, type NewEvent, type StreamAppend } from '@genaug/event-store';
+import { isConnectionFault, logger, newId, newUuid, systemClock } from '@genaug/kernel';
+import { EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type NewEvent, type StreamAppend } from '@genaug/event-store';
 import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, type ModelRequest, type ModelUsage } from '@genaug/models';
 import {
   ResponseSequencer,

@@ -1,4 +1,4 @@
-// What went wrong between us and PostgreSQL, as far as retrying is concerned.
+// What went wrong between us and PostgreSQL, as far as retrying and answering are concerned.
 
 /** SQLSTATE classes and codes of a server that is going away, not there yet, or full. */
 const UNAVAILABLE = /^(08|57P0[123]|53300)/;
