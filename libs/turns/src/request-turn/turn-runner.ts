@@ -383,10 +383,11 @@ export class TurnRunner {
   }
 
   /**
-   * Appends a turn's outcome, and again after the database or the connection to it failed: until
-   * it is recorded, the answer exists nowhere else. A failed attempt may still have committed
-   * (its reply lost with the connection), so a conflict after one is checked against the
-   * outcome's own first event.
+   * Appends a turn's outcome, and again for as long as the database cannot be reached: until it
+   * is recorded, the answer exists nowhere else. Its client waits (or leaves: the turn is still
+   * recorded, as for any client that leaves); should this process die meanwhile, the turn is run
+   * again elsewhere. A failed attempt may still have committed (its reply lost with the
+   * connection), so a conflict after one is checked against the outcome's own first event.
    */
   private async appendOutcome(outcome: StreamAppend & { expectedVersion: number }, write: () => Promise<unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -395,20 +396,33 @@ export class TurnRunner {
         return;
       } catch (err) {
         if (attempt > 1 && err instanceof WrongExpectedVersionError && err.streamId === outcome.streamId) {
-          const [next] = await this.store.readStream(outcome.streamId, { fromVersion: outcome.expectedVersion + 1, limit: 1 });
-          if (next?.eventId === outcome.events[0].eventId) return;
+          const ours = await this.recordedAlready(outcome);
+          if (ours) return;
+          if (ours === false) throw err;
+        } else if (!isConnectionFault(err)) {
+          throw err;
         }
-        if (!isConnectionFault(err) || attempt >= OUTCOME_ATTEMPTS) throw err;
-        logger.warn({ stream: outcome.streamId, attempt, err: (err as Error).message }, 'turn outcome not recorded yet: the database is unreachable');
-        await new Promise((r) => setTimeout(r, Math.min(OUTCOME_RETRY_MS * 2 ** (attempt - 1), 2_000)));
+        if (attempt % 10 === 1) logger.warn({ stream: outcome.streamId, attempt, err: (err as Error).message }, 'turn outcome not recorded yet: the database is unreachable');
+        await new Promise((r) => setTimeout(r, Math.min(OUTCOME_RETRY_MS * 2 ** (attempt - 1), OUTCOME_RETRY_MAX_MS)));
       }
+    }
+  }
+
+  /** Whether the event after the outcome's expected version is its own; null when that cannot be read now. */
+  private async recordedAlready(outcome: StreamAppend & { expectedVersion: number }): Promise<boolean | null> {
+    try {
+      const [next] = await this.store.readStream(outcome.streamId, { fromVersion: outcome.expectedVersion + 1, limit: 1 });
+      return next?.eventId === outcome.events[0].eventId;
+    } catch (err) {
+      if (isConnectionFault(err)) return null;
+      throw err;
     }
   }
 }
 
-// About half a minute of retries: the database restarting, or a connection pooler failing over.
-const OUTCOME_ATTEMPTS = 18;
+// Quick retries for a connection pooler failing over, then one every few seconds for a restart.
 const OUTCOME_RETRY_MS = 100;
+const OUTCOME_RETRY_MAX_MS = 5_000;
 
 /** The events that end a response stream. */
 const ENDING_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);

@@ -34,6 +34,8 @@ export class TurnResumer {
   async resume(responseId: string, after: number): Promise<void> {
     const state = foldTurn(await this.store.readStream(turnStream(responseId)));
     if (!state || turnEnded(state) || state.started !== after) return;
+    // Planned before it is taken: a failure here leaves the turn as it was, for the next try.
+    const plan = await this.plan(state);
     let version: number;
     try {
       const res = await this.store.append(
@@ -46,7 +48,6 @@ export class TurnResumer {
       if (err instanceof WrongExpectedVersionError) return;
       throw err;
     }
-    const plan = await this.plan(state);
     const turn = this.runner.execute(plan, version);
     let r = await turn.next();
     while (!r.done) r = await turn.next();
