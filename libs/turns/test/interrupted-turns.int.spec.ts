@@ -1,6 +1,8 @@
 import { InterruptedTurns } from '../src/interrupted/interrupted-turns';
 import { turnsInFlightProjection } from '../src/interrupted/turns-in-flight.projection';
 import type { TurnResumer } from '../src/resume-turn/turn-resumer';
+import { createPool } from '@genaug/event-store';
+import { startPgProxy } from '../../../test/support/pg-proxy';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 
 // Which turns in flight the worker takes over: those whose runner stopped beating, and only
@@ -34,6 +36,10 @@ describe('interrupted turns', () => {
         ('resp_old_runnerless', 'proj_a', null, 1, now() - interval '2 hours'),
         ('resp_recent_runnerless', 'proj_a', null, 1, now() - interval '5 minutes');`);
     const sweeper = new InterruptedTurns(db.pool, resumer);
+    // The first sweeps only learn that the database is reachable.
+    await sweeper.sweep();
+    await sweeper.sweep();
+    expect(taken).toEqual([]);
     await sweeper.sweep();
     await sweeper.stop();
     expect(taken.sort()).toEqual([
@@ -42,6 +48,29 @@ describe('interrupted turns', () => {
       ['resp_old_runnerless', 1],
       ['resp_unknown_runner', 1],
     ]);
+  });
+
+  it('takes nothing over until the database has been reachable again for a few sweeps', async () => {
+    const proxy = await startPgProxy(db.url);
+    const pool = createPool(proxy.url, { max: 2 });
+    const sweeper = new InterruptedTurns(pool, resumer);
+    const sweep = async () => {
+      taken.length = 0;
+      await sweeper.sweep();
+      return taken.length;
+    };
+    try {
+      expect([await sweep(), await sweep(), await sweep()]).toEqual([0, 0, 4]);
+      await proxy.cut();
+      expect(await sweep()).toBe(0);
+      await proxy.restore();
+      // Runners whose beats failed with the sweeps get their chance to beat first.
+      expect([await sweep(), await sweep(), await sweep()]).toEqual([0, 0, 4]);
+    } finally {
+      await sweeper.stop();
+      await pool.end();
+      await proxy.close();
+    }
   });
 
   it('keeps the in-flight rows as the turns go: started, started again, ended', async () => {

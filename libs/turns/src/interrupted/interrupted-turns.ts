@@ -7,6 +7,8 @@ import { RUNNER_GONE_MS } from './runner-heartbeat';
 import { TURNS_IN_FLIGHT_TABLE } from './turns-in-flight.projection';
 
 const EVERY_MS = 3_000;
+/** Sweeps that must find the database reachable before one takes a turn over (see `reached`). */
+const SWEEPS_BEFORE_TAKING_OVER = 2;
 /** Turns taken over at once by one worker. */
 const AT_ONCE = 50;
 /** A runner row not seen for this long belongs to a process long gone: it is forgotten. */
@@ -27,6 +29,8 @@ export class InterruptedTurns {
   private sweeping: Promise<void> | null = null;
   /** Turns this worker is running again: not taken twice while their new attempt is unseen. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Sweeps in a row that reached the database. */
+  private reached = 0;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -61,6 +65,9 @@ export class InterruptedTurns {
          order by f.started_at limit $2`,
         [RUNNER_GONE_MS, AT_ONCE],
       );
+      // A database that was unreachable was so for the runners too: their beats failed. Each
+      // gets the time for a few beats once it is back before its silence means anything.
+      if (++this.reached <= SWEEPS_BEFORE_TAKING_OVER) return;
       for (const { response_id: responseId, attempt } of found.rows) {
         if (this.running.has(responseId)) continue;
         logger.warn({ response_id: responseId, attempt }, 'turn interrupted with its process: running it again');
@@ -72,6 +79,7 @@ export class InterruptedTurns {
       }
       await this.pool.query(`delete from genaug_turn_runners where seen_at < now() - interval '${FORGET_RUNNERS_AFTER}'`);
     } catch (err) {
+      this.reached = 0;
       logger.error({ err: (err as Error).message }, 'interrupted turns sweep failed');
     }
   }
