@@ -13,6 +13,8 @@ export interface PgProxy {
    * The client cannot tell whether the statement took effect.
    */
   loseReplyTo(marker: string): void;
+  /** Cuts (as `cut`) just after the reply to the next statement sent with `marker` in it. */
+  cutAfterReplyTo(marker: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,8 +23,10 @@ export async function startPgProxy(databaseUrl: string): Promise<PgProxy> {
   const target = new URL(databaseUrl);
   const sockets = new Set<net.Socket>();
   let lostMarker: string | null = null;
+  let cutMarker: { marker: string; done: () => void } | null = null;
   const server = net.createServer((client) => {
     let replying = true;
+    let cutOnReply: (() => void) | null = null;
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -35,10 +39,18 @@ export async function startPgProxy(databaseUrl: string): Promise<PgProxy> {
         replying = false;
         setTimeout(() => client.destroy(), 300);
       }
+      if (cutMarker && d.includes(cutMarker.marker)) {
+        cutOnReply = cutMarker.done;
+        cutMarker = null;
+      }
       upstream.write(d);
     });
     upstream.on('data', (d) => {
       if (replying) client.write(d);
+      const cut = cutOnReply;
+      cutOnReply = null;
+      // A moment for the rest of the reply to follow.
+      if (cut) setTimeout(() => void stop().then(cut), 5);
     });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -63,6 +75,7 @@ export async function startPgProxy(databaseUrl: string): Promise<PgProxy> {
     loseReplyTo: (marker) => {
       lostMarker = marker;
     },
+    cutAfterReplyTo: (marker) => new Promise<void>((done) => (cutMarker = { marker, done })),
     close: () => (server.listening ? stop() : Promise.resolve()),
   };
 }

@@ -88,4 +88,24 @@ describe('a turn whose database connection drops before its outcome is recorded'
     const again = await http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', input: 'Anyone there?' } });
     expect(again.status).toBe(200);
   }, 60_000);
+
+  it('settles the turn once the database is back when it went away just after the outcome', async () => {
+    const auth = await projectKey('Settled later');
+    const cut = proxy.cutAfterReplyTo('"type":"TurnCompleted"');
+    const res = await http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'u-3', input: 'Settle up' } });
+    expect(res.status).toBe(200);
+    await cut;
+    await new Promise((r) => setTimeout(r, 1_000)); // settling fails meanwhile
+    const held = async () => (await db.pool.query('select count(*)::int as n from genaug_turn_reservations where response_id = $1', [res.body.id])).rows[0].n;
+    expect(await held()).toBe(1);
+    await proxy.restore();
+    const deadline = Date.now() + 15_000;
+    while ((await held()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await held()).toBe(0);
+    const day = await db.pool.query(
+      "select turns_admitted, turns_counted from genaug_usage_ledger where project_id = (select project_id from genaug_events where stream_id = 'turn-' || $1 limit 1) and scope = 'project' and subject = '' and period ~ '^\\d{4}-\\d{2}-\\d{2}$'",
+      [res.body.id],
+    );
+    expect(day.rows).toEqual([{ turns_admitted: 1, turns_counted: 1 }]);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { logger } from '@genaug/kernel';
+import { isConnectFault, logger } from '@genaug/kernel';
 import { ModelRouter, priceFor, type ModelPrice, type ModelSettings } from '@genaug/models';
 import type { ProjectSettings } from '@genaug/projects';
 import type { CreateResponseRequest } from '@genaug/responses';
@@ -11,7 +11,7 @@ import { KeyRateLimits } from '../rate-limits/key-rate-limits';
 import { ThresholdNotices } from '../usage-thresholds/threshold-notices';
 import { refusalError } from './limit-refusals';
 import { worstCaseCostUsd } from './turn-reservation';
-import { UsageLedger, type BudgetCaps } from '../usage-ledger';
+import { UsageLedger, type BudgetCaps, type Settlement } from '../usage-ledger';
 
 /** What the gate needs to know about a turn (the turns slice's plan has all of it). */
 export interface GovernedTurn {
@@ -38,6 +38,9 @@ export interface SettledUsage {
 
 const bytes = (value: unknown) => (value == null ? 0 : Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value)));
 const NO_MODEL_SETTINGS = {};
+// A settlement that could not reach the database tries again, as the turn's outcome did.
+const SETTLE_RETRY_MS = 100;
+const SETTLE_RETRY_MAX_MS = 5_000;
 
 /**
  * The governance gate of a turn. `admit` runs before anything is written: the user's burst
@@ -144,23 +147,32 @@ export class TurnGate {
     if (!this.options.enabled) return;
     const now = this.options.clock.now();
     const day = projectDay(now, turn.settings.timezone ?? 'UTC');
-    this.ledger
-      .settle({
-        responseId: turn.responseId,
-        projectId: turn.projectId,
-        day,
-        month: monthOf(day),
-        user: turn.anonymousUser ? null : turn.user,
-        feature: turn.request.metadata?.feature ?? null,
-        costUsd: usage.cost_usd,
-        messages: usage.messages,
-        turnLimit: governanceOf(turn.settings).agent_turns_per_day,
-        now,
-      })
-      .then((reached) => (reached.length ? this.notices.record(reached, now) : undefined))
-      .catch((err) => {
-        logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'turn could not be settled');
-      });
+    const settlement: Settlement = {
+      responseId: turn.responseId,
+      projectId: turn.projectId,
+      day,
+      month: monthOf(day),
+      user: turn.anonymousUser ? null : turn.user,
+      feature: turn.request.metadata?.feature ?? null,
+      costUsd: usage.cost_usd,
+      messages: usage.messages,
+      turnLimit: governanceOf(turn.settings).agent_turns_per_day,
+      now,
+    };
+    const attempt = (n: number): void => {
+      this.ledger
+        .settle(settlement)
+        .then((reached) => (reached.length ? this.notices.record(reached, now) : undefined))
+        .catch((err) => {
+          // Sent again only when it was never sent: settling twice would count the turn twice.
+          if (isConnectFault(err)) {
+            setTimeout(() => attempt(n + 1), Math.min(SETTLE_RETRY_MS * 2 ** n, SETTLE_RETRY_MAX_MS)).unref();
+            return;
+          }
+          logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'turn could not be settled');
+        });
+    };
+    attempt(0);
   }
 
   /** Gives back the reservation of a turn that will not run (a retry answered from the first request). */
