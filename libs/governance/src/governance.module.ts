@@ -36,7 +36,7 @@ export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, B
     private readonly host: SubscriptionHost,
     private readonly thresholdWebhooks: UsageThresholdWebhooks,
     private readonly sweeper: GovernanceSweeper,
-    private readonly ledger: UsageLedger,
+    private readonly gate: TurnGate,
   ) {}
 
   static forRoot(options: GovernanceModuleOptions): DynamicModule {
@@ -74,7 +74,7 @@ export class GovernanceModule implements OnModuleInit, OnApplicationBootstrap, B
 
   /** Settlements still waiting go out while the database pool is open. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.ledger.flush();
+    await this.gate.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -108,4 +108,18 @@ describe('a turn whose database connection drops before its outcome is recorded'
     );
     expect(day.rows).toEqual([{ turns_admitted: 1, turns_counted: 1 }]);
   }, 60_000);
+
+  it('sends a settlement still waiting to be sent again when the server stops', async () => {
+    const auth = await projectKey('Stopping');
+    const other = await startServerOver(proxy.url, ADMIN_KEY);
+    const cut = proxy.cutAfterReplyTo('"type":"TurnCompleted"');
+    const res = await http(`${other.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'u-4', input: 'Last one' } });
+    expect(res.status).toBe(200);
+    await cut;
+    await new Promise((r) => setTimeout(r, 1_500)); // its settlement waits longer between tries by now
+    await proxy.restore();
+    await other.close();
+    const held = await db.pool.query('select count(*)::int as n from genaug_turn_reservations where response_id = $1', [res.body.id]);
+    expect(held.rows[0].n).toBe(0);
+  }, 60_000);
 });

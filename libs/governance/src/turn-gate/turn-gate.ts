@@ -52,6 +52,9 @@ const SETTLE_RETRY_MAX_MS = 5_000;
 @Injectable()
 export class TurnGate {
   private readonly priceCache = new WeakMap<object, Map<string, Array<ModelPrice | undefined>>>();
+  /** Settlements waiting to be sent again, with their timers. */
+  private readonly retries = new Map<() => void, NodeJS.Timeout>();
+  private stopping = false;
 
   constructor(
     @Inject(GOVERNANCE_OPTIONS) private readonly options: GovernanceOptions,
@@ -159,20 +162,35 @@ export class TurnGate {
       turnLimit: governanceOf(turn.settings).agent_turns_per_day,
       now,
     };
-    const attempt = (n: number): void => {
+    const attempt = (n: number): Promise<void> =>
       this.ledger
         .settle(settlement)
         .then((reached) => (reached.length ? this.notices.record(reached, now) : undefined))
         .catch((err) => {
           // Sent again only when it was never sent: settling twice would count the turn twice.
-          if (isConnectFault(err)) {
-            setTimeout(() => attempt(n + 1), Math.min(SETTLE_RETRY_MS * 2 ** n, SETTLE_RETRY_MAX_MS)).unref();
+          if (isConnectFault(err) && !this.stopping) {
+            const retry = () => {
+              this.retries.delete(retry);
+              void attempt(n + 1);
+            };
+            this.retries.set(retry, setTimeout(retry, Math.min(SETTLE_RETRY_MS * 2 ** n, SETTLE_RETRY_MAX_MS)));
             return;
           }
           logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'turn could not be settled');
         });
-    };
-    attempt(0);
+    void attempt(0);
+  }
+
+  /** On shutdown: settlements waiting to be sent again get one last try now, before the ledger's last round. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const waiting = [...this.retries];
+    this.retries.clear();
+    for (const [retry, timer] of waiting) {
+      clearTimeout(timer);
+      retry();
+    }
+    await this.ledger.flush();
   }
 
   /** Gives back the reservation of a turn that will not run (a retry answered from the first request). */
