@@ -200,4 +200,42 @@ describe('a streamed turn taken over by another runner', () => {
     const stored = await t.db.pool.query('select type from genaug_events where stream_id = $1 order by stream_version', [`turn-${created}`]);
     expect(stored.rows.map((r: any) => r.type)).toEqual(['TurnRequested', 'TurnStarted', 'TurnStarted']);
   });
+
+  it('answers a request whose turn was taken over with the answer of the attempt that took it', async () => {
+    const admin = { 'x-admin-key': t.adminKey };
+    const models = { providers: { up: { kind: 'openai', baseUrl: upstream.url, apiKey: 'k', maxRetries: 0 } }, tiers: { balanced: ['up/gpt-up'] } };
+    const project = await http(`${t.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'Taken over whole', settings: { models } } });
+    const key = await http(`${t.url}/api/v1/admin/projects/${project.body.id}/keys`, { headers: admin, body: { scopes: ['responses'] } });
+    const store = new EventStore(t.db.pool);
+    const before = upstream.calls.length;
+    const answer = http(`${t.url}/v1/responses`, { headers: { authorization: `Bearer ${key.body.key}` }, body: { model: 'balanced', input: 'A long answer, please' } });
+    while (upstream.calls.length === before) await new Promise((r) => setTimeout(r, 10));
+    const started = await t.db.pool.query("select stream_id, stream_version from genaug_events where type = 'TurnStarted' order by global_position desc limit 1");
+    const stream = started.rows[0].stream_id;
+    // The attempt that took the turn over ends it first (here: it failed upstream).
+    const meta = { project_id: project.body.id };
+    await store.append(
+      stream,
+      [
+        { type: 'TurnStarted', data: { attempt: 2, runner: 'runner_elsewhere' }, metadata: meta },
+        {
+          type: 'TurnFailed',
+          data: {
+            error: { code: 'upstream_timeout', type: 'upstream_error', message: 'No model could answer' },
+            status_code: 504,
+            usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 },
+            cost_usd: 0,
+            failed_at: new Date().toISOString(),
+          },
+          metadata: meta,
+        },
+      ],
+      { expectedVersion: Number(started.rows[0].stream_version) },
+    );
+    const res = await answer;
+    expect(res.status).toBe(504);
+    expect(res.body.reason).toBe('upstream_timeout');
+    expect(res.body.response.id).toBe(stream.slice('turn-'.length));
+    expect(res.body.response.status).toBe('failed');
+  });
 });

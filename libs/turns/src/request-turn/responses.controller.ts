@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError, contextOf, systemClock, toAppError, type RequestContext } from '@genaug/kernel';
-import { EventStore } from '@genaug/event-store';
+import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { parseCreateResponseRequest, type CreateResponseRequest, type ErrorEvent, type ResponseStreamEvent } from '@genaug/responses';
 import { earlierResponse, requestHash } from '../idempotency/idempotency';
 import { TurnReader } from '../read-response/turn-reader';
+import { turnStream } from '../turn.events';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
 import { TurnPlanner } from './turn-planner';
@@ -100,9 +101,19 @@ export class ResponsesController {
       }
       return;
     }
-    let r = await turn.next();
-    while (!r.done) r = await turn.next();
-    this.send(reply, r.value);
+    let outcome: TurnOutcome;
+    try {
+      let r = await turn.next();
+      while (!r.done) r = await turn.next();
+      outcome = r.value;
+    } catch (err) {
+      // Another runner took the turn over (this one was thought gone): its answer is this request's.
+      if (err instanceof WrongExpectedVersionError && err.streamId === turnStream(plan.responseId)) {
+        return this.answerRetry(caller.projectId, plan.responseId, request, reply, ctx.requestId);
+      }
+      throw err;
+    }
+    this.send(reply, outcome);
   }
 
   /**
