@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppErrorFilter, contextOf } from '@genaug/kernel';
+import { AppError, AppErrorFilter, contextOf, unstorableTextAt } from '@genaug/kernel';
 import { AppModule, type AppOptions } from './app.module';
 
 export interface ServerOptions extends AppOptions {
@@ -27,6 +27,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Every response carries the request id: generated when the client sent none.
   fastify.addHook('onRequest', async (req: any, reply: any) => {
     reply.header('X-Request-ID', contextOf(req).requestId);
+  });
+  // Text PostgreSQL cannot store is refused before anything reads the body (see storable-text.ts).
+  fastify.addHook('preValidation', (req: any, _reply: any, done: (err?: Error) => void) => {
+    const at = unstorableTextAt(req.body);
+    done(at ? new AppError(400, 'invalid_request', `${at} contains a NUL character or an unpaired surrogate`, { param: at }) : undefined);
   });
   app.useGlobalFilters(new AppErrorFilter());
   await app.listen(options.port, options.host);

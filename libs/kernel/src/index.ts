@@ -7,5 +7,6 @@ export * from './config';
 export * from './logger';
 export * from './http/request-context';
 export * from './http/error-filter';
+export * from './http/storable-text';
 export * from './batched-calls';
 export * from './random';

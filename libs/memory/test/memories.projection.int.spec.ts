@@ -72,6 +72,13 @@ describe('memory projection', () => {
     expect(await facts('neighbour')).toEqual(['neighbour fact']);
   });
 
+  it('does not stop at a fact holding a NUL character, stored before such text was refused', async () => {
+    const odd = await stored('nul', 'likes \u0000 tea');
+    await store.append(memoryStream(project, 'nul'), [odd, await stored('nul', 'likes coffee')]);
+    await host.catchUpAll();
+    expect(await facts('nul')).toEqual(['likes \ufffd tea', 'likes coffee']);
+  });
+
   it('never writes a fact sealed with a key destroyed before it was applied, even while this process still caches the key', async () => {
     const first = await stored('racer', 'before the purge');
     await store.append(memoryStream(project, 'racer'), [first]);

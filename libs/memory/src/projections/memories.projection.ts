@@ -30,6 +30,12 @@ interface MemoryRow {
   keyId: string;
 }
 
+// Facts stored before a NUL character was refused at the door (kernel storable-text.ts) can hold
+// one, which PostgreSQL cannot store: the read model keeps a replacement character instead of
+// stopping at their event for good.
+const storable = (text: string) => text.replaceAll('\u0000', '\ufffd');
+const storableJson = (json: string) => JSON.stringify(JSON.parse(json), (_key, value) => (typeof value === 'string' ? storable(value) : value));
+
 // One statement per run of events of the same kind, in log order: a batch that stores,
 // deletes and stores again ends the way the events say.
 type Step =
@@ -101,11 +107,11 @@ export function createMemoryProjection(sealer: Sealer): Projection {
               memoryId: data.memory_id,
               projectId,
               userId: data.user_id,
-              fact,
+              fact: storable(fact),
               factType: data.fact_type,
               importance: data.importance_score,
               source: data.source,
-              metadata: metadata === ERASED ? null : metadata,
+              metadata: metadata === ERASED || metadata === null ? null : storableJson(metadata),
               createdAt: data.stored_at,
               keyId: Sealer.keyIdOf(data.fact_sealed)!,
             });

@@ -1,0 +1,47 @@
+import { createProjectWithKey, http, startTestServer, type TestServer } from '../../../test/support/test-server';
+
+// JSON can carry a NUL character or half of a surrogate pair, escaped; PostgreSQL can store
+// neither. Such a body is a 400 that names the field, on every route, before anything is written:
+// it once was a 500 where the text was stored as it came, and a memory fact holding a NUL would
+// have stopped the memory projection at its event.
+describe('text that cannot be stored', () => {
+  let t: TestServer;
+  let auth: Record<string, string>;
+  beforeAll(async () => {
+    t = await startTestServer('unstorable_text');
+    auth = { authorization: `Bearer ${(await createProjectWithKey(t)).apiKey}` };
+  });
+  afterAll(() => t.close());
+
+  const post = (path: string, body: string) => http(`${t.url}${path}`, { headers: { ...auth, 'content-type': 'application/json' }, body });
+
+  it('is refused in a turn, naming the field', async () => {
+    for (const [body, param] of [
+      ['{"model":"balanced","input":"hi","metadata":{"note":"a\\u0000b"}}', 'metadata.note'],
+      ['{"model":"balanced","input":"hi","user":"u\\ud800"}', 'user'],
+      ['{"model":"balanced","input":[{"role":"user","content":[{"type":"input_text","text":"x\\udc00"}]}]}', 'input[0].content[0].text'],
+      ['{"model":"balanced","input":"hi","metadata":{"k\\u0000":"v"}}', 'metadata.k\u0000'],
+    ]) {
+      const res = await post('/v1/responses', body);
+      expect({ status: res.status, reason: res.body.reason, param: res.body.error?.param }).toEqual({ status: 400, reason: 'invalid_request', param });
+    }
+    const none = await t.db.pool.query("select count(*)::int as n from genaug_events where type = 'TurnRequested'");
+    expect(none.rows[0].n).toBe(0);
+  });
+
+  it('lets whole surrogate pairs through', async () => {
+    const res = await post('/v1/responses', '{"model":"balanced","input":"smile \\ud83d\\ude00","metadata":{"mood":"\\ud83d\\ude00"}}');
+    expect(res.status).toBe(200);
+    expect(res.body.metadata.mood).toBe('😀');
+  });
+
+  it('is refused in a memory fact, and memory keeps working', async () => {
+    const bad = await post('/v1/memory', '{"user_id":"u-1","fact":"likes \\u0000 tea"}');
+    expect({ status: bad.status, param: bad.body.error?.param }).toEqual({ status: 400, param: 'fact' });
+    const good = await post('/v1/memory', '{"user_id":"u-1","fact":"likes green tea"}');
+    expect(good.status).toBe(201);
+    const found = await post('/v1/memory/search', '{"user_id":"u-1","query":"tea"}');
+    expect(found.status).toBe(200);
+    expect(JSON.stringify(found.body)).toContain('likes green tea');
+  });
+});
