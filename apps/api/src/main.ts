@@ -52,8 +52,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);
-  else logger.fatal({ err: (err as Error).message, stack: (err as Error).stack }, 'failed to start');
+  else logger.fatal({ err: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }, 'failed to start');
   process.exit(1);
 });

