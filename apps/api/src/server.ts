@@ -18,7 +18,15 @@ export interface RunningServer {
 
 /** Builds the Nest app on Fastify with our error shape and request ids, and listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes,
+    trustProxy: true,
+    // A path Fastify cannot decode (`%ff`) is refused before routing: in our error shape too.
+    frameworkErrors: (err: Error, _req: any, reply: any) => {
+      const e = new AppError(400, 'invalid_request', `The URL is not valid: ${err.message}`, { param: 'url' });
+      reply.code(e.status).send(e.toBody());
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
     logger: ['error', 'warn'],
     bodyParser: true,
@@ -30,7 +38,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   // Text PostgreSQL cannot store is refused before anything reads the body (see storable-text.ts).
   fastify.addHook('preValidation', (req: any, _reply: any, done: (err?: Error) => void) => {
-    const at = unstorableTextAt(req.body);
+    const at = unstorableTextAt(req.params) ?? unstorableTextAt(req.query) ?? unstorableTextAt(req.body);
     done(at ? new AppError(400, 'invalid_request', `${at} contains a NUL character or an unpaired surrogate`, { param: at }) : undefined);
   });
   app.useGlobalFilters(new AppErrorFilter());

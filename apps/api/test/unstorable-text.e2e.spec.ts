@@ -44,4 +44,17 @@ describe('text that cannot be stored', () => {
     expect(found.status).toBe(200);
     expect(JSON.stringify(found.body)).toContain('likes green tea');
   });
+
+  it('is refused in a path or a query too, and a URL that cannot be decoded is a 400 in the same shape', async () => {
+    const get = (path: string) => http(`${t.url}${path}`, { headers: auth });
+    for (const [path, param] of [
+      ['/v1/memory/mem_%00', 'memory_id'],
+      ['/v1/memory?user_id=a%00b', 'user_id'],
+    ]) {
+      const res = await get(path);
+      expect({ status: res.status, param: res.body.error?.param }).toEqual({ status: 400, param });
+    }
+    const undecodable = await get('/v1/responses/resp_%ff');
+    expect({ status: undecodable.status, reason: undecodable.body.reason, param: undecodable.body.error?.param }).toEqual({ status: 400, reason: 'invalid_request', param: 'url' });
+  });
 });

@@ -17,6 +17,10 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, roo
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = root ? [root, ...issue.path] : issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    const name = fieldName([...path, issue.keys[0]]);
+    throw new AppError(400, 'invalid_request', `Unknown field '${name}'`, { param: name });
+  }
   const name = fieldName(path) || root || 'body';
   throw new AppError(400, 'invalid_request', `Invalid '${name}': ${issue.message}`, { param: name });
 }

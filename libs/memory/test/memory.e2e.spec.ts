@@ -168,7 +168,7 @@ describe('memory over HTTP', () => {
     await bad({ user_id: 'u', fact: '   ' }, 'fact');
     await bad({ user_id: 'u', fact: 'x'.repeat(2001) }, 'fact');
     await bad({ user_id: 'u', fact: 'x', fact_type: 'Not A Type' }, 'fact_type');
-    await bad({ user_id: 'u', fact: 'x', colour: 'red' }, 'body');
+    await bad({ user_id: 'u', fact: 'x', colour: 'red' }, 'colour');
 
     const noUser = await search(a, { query: 'x' });
     expect([noUser.status, noUser.body.error.param]).toEqual([400, 'user_id']);

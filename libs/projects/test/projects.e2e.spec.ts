@@ -45,7 +45,7 @@ describe('projects and API keys over HTTP', () => {
     expect(badTz.body.error.param).toBe('settings.timezone');
     const unknown = await http(`${t.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'x', settings: { colour: 'red' } } });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.param).toBe('settings');
+    expect(unknown.body.error.param).toBe('settings.colour');
     const badJson = await http(`${t.url}/api/v1/admin/projects`, { headers: admin, body: '{"name":' });
     expect(badJson.status).toBe(400);
     const badKey = await http(`${t.url}/api/v1/admin/projects/${(await createProjectWithKey(t)).projectId}/keys`, {
