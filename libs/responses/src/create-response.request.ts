@@ -149,7 +149,18 @@ export const createResponseRequestSchema = z.object({
     .union([z.string().min(1), z.object({ id: z.string().min(1) })])
     .nullish()
     .transform((c) => (c == null ? undefined : typeof c === 'string' ? { id: c } : { id: c.id })),
-  tools: z.array(z.discriminatedUnion('type', [functionToolSchema])).nullish(),
+  tools: z
+    .array(z.discriminatedUnion('type', [functionToolSchema]))
+    .superRefine((tools, ctx) => {
+      // A function call names its function: two tools of one name could not be told apart.
+      const first = new Map<string, number>();
+      tools.forEach((tool, i) => {
+        const at = first.get(tool.name);
+        if (at === undefined) first.set(tool.name, i);
+        else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `'${tool.name}' is already the name of tools[${at}]` });
+      });
+    })
+    .nullish(),
   tool_choice: toolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   text: z

@@ -128,6 +128,7 @@ describe('createResponseRequestSchema', () => {
     ['a function call output without output', { model: 'm', input: [{ type: 'function_call_output', call_id: 'c' }] }, 'input[0].output'],
     ['a non-function tool', { model: 'm', input: 'x', tools: [{ type: 'web_search' }] }, 'tools[0].type'],
     ['a tool name with spaces', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'get weather' }] }, 'tools[0].name'],
+    ['two tools of one name', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'a' }, { type: 'function', name: 'b' }, { type: 'function', name: 'a' }] }, 'tools[2].name'],
     ['an unknown tool_choice', { model: 'm', input: 'x', tool_choice: 'sometimes' }, 'tool_choice'],
     ['an unknown text format', { model: 'm', input: 'x', text: { format: { type: 'yaml' } } }, 'text.format.type'],
     ['a json_schema format without schema', { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'n' } } }, 'text.format.schema'],
