@@ -133,6 +133,57 @@ describe('POST /v1/responses', () => {
     expect(types).toContain('TurnCompleted');
   });
 
+  it('streams a background turn that asks to be streamed, and stores it, rather than answering it queued', async () => {
+    const res = await fetch(`${t.url}/v1/responses`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'balanced', input: 'Stream me in the background', background: true, stream: true }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const streamed = await readSse(res);
+    expect(streamed[0].event).toBe('response.created');
+    expect(streamed[0].data.response.background).toBe(true);
+    const done = streamed[streamed.length - 1];
+    expect(done.event).toBe('response.completed');
+    const got = await http(`${t.url}/v1/responses/${done.data.response.id}`, { headers: auth });
+    expect(got.body).toMatchObject({ status: 'completed', background: true });
+    // Run once, here: the worker finds it started and leaves it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await events(done.data.response.id)).filter((e: any) => e.type === 'TurnStarted')).toHaveLength(1);
+  });
+
+  it('refuses a background turn that would not be stored, and a previous response that was not', async () => {
+    const unstored = await post({ model: 'balanced', input: 'x', background: true, store: false });
+    expect({ status: unstored.status, param: unstored.body.error.param }).toEqual({ status: 400, param: 'store' });
+    const first = await post({ model: 'balanced', input: 'Remember 42', store: false });
+    expect(first.status).toBe(200);
+    const next = await post({ model: 'balanced', input: 'Which number?', previous_response_id: first.body.id });
+    expect({ status: next.status, param: next.body.error.param }).toEqual({ status: 404, param: 'previous_response_id' });
+  });
+
+  it('refuses a function_call_output that answers no function_call before it', async () => {
+    const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const call = await post({ model: 'balanced', input: 'Weather in Paris?', tools, tool_choice: 'required' });
+    const callId = call.body.output.find((i: any) => i.type === 'function_call').call_id;
+    const wrong = await post({ model: 'balanced', previous_response_id: call.body.id, tools, input: [{ type: 'function_call_output', call_id: 'call_nope', output: 'sunny' }] });
+    expect({ status: wrong.status, param: wrong.body.error.param }).toEqual({ status: 400, param: 'input[0].call_id' });
+    const alone = await post({ model: 'balanced', input: [{ type: 'function_call_output', call_id: callId, output: 'sunny' }] });
+    expect({ status: alone.status, param: alone.body.error.param }).toEqual({ status: 400, param: 'input[0].call_id' });
+    const right = await post({ model: 'balanced', previous_response_id: call.body.id, tools, input: [{ type: 'function_call_output', call_id: callId, output: 'sunny' }] });
+    expect(right.status).toBe(200);
+    // The call and its output sent together need no history.
+    const inline = await post({
+      model: 'balanced',
+      tools,
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { type: 'function_call', call_id: 'c-1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: 'c-1', output: 'sunny' },
+      ],
+    });
+    expect(inline.status).toBe(200);
+  });
+
   it('keeps a server-side conversation per project', async () => {
     const first = await post({ model: 'balanced', conversation: 'support-thread-42', input: 'My order is late' });
     const second = await post({ model: 'balanced', conversation: 'support-thread-42', input: 'Any update?' });

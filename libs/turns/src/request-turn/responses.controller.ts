@@ -13,6 +13,9 @@ import { TurnPlanner } from './turn-planner';
 import type { TurnDraft, TurnPlan } from './turn-plan';
 import { TurnRunner, type TurnOutcome } from './turn-runner';
 
+/** A background turn not streamed is answered at once, queued, and run by the worker. */
+const isQueued = (request: CreateResponseRequest) => !!request.background && !request.stream;
+
 /** How long an idempotent retry waits for the first request's turn before a 409. */
 const IDEMPOTENT_WAIT_MS = 30_000;
 
@@ -54,7 +57,10 @@ export class ResponsesController {
     const { draft, memory } = await this.planner.plan(caller, request, ctx);
     const plan = await this.admit(draft, memory);
 
-    const startNow = !request.background;
+    // A streamed turn runs here, background or not: a background one still ends and is stored
+    // whether or not its client stays, as every streamed turn does.
+    const queued = isQueued(request);
+    const startNow = !queued;
     let recorded: Promise<number>;
     if (ctx.idempotencyKey) {
       // Claimed with the turn's request: the model is asked only once the key is this turn's.
@@ -68,7 +74,7 @@ export class ResponsesController {
       recorded = this.runner.record(plan, startNow);
     }
 
-    if (request.background) {
+    if (queued) {
       const version = await recorded;
       // Answered as this request left it, queued: the worker may have started it already.
       const state = await this.reader.load(caller.projectId, plan.responseId, version);
@@ -156,9 +162,9 @@ export class ResponsesController {
 
   /** A retry with the same key and body: the first request's response, without a new model call. */
   private async answerRetry(projectId: string, responseId: string, request: CreateResponseRequest, reply: any, requestId: string): Promise<void> {
-    const state = await this.reader.waitForEnd(projectId, responseId, request.background ? 0 : IDEMPOTENT_WAIT_MS);
+    const state = await this.reader.waitForEnd(projectId, responseId, isQueued(request) ? 0 : IDEMPOTENT_WAIT_MS);
     if (!state) {
-      if (request.background) {
+      if (isQueued(request)) {
         const queued = await this.reader.load(projectId, responseId).catch(() => null);
         if (queued) {
           reply.status(200).send(await this.reader.toResponse(queued));

@@ -46,6 +46,7 @@ export class TurnPlanner {
     // Awaited by the caller, or left when the history or the gate refuses the turn.
     memory.catch(() => undefined);
     const history = await this.history(projectId, request.previous_response_id ?? null, conversationId);
+    checkCallOutputs(history, input);
     const draft: TurnDraft = {
       responseId: newId('resp'),
       projectId,
@@ -70,9 +71,11 @@ export class TurnPlanner {
   /** What the model reads before this input: the previous response's turn, or the conversation. */
   private async history(projectId: string, previousResponseId: string | null, conversationId: string | null): Promise<ContextItem[]> {
     if (previousResponseId) {
-      const previous = await this.reader.load(projectId, previousResponseId).catch(() => {
+      const previous = await this.reader.load(projectId, previousResponseId).catch(() => null);
+      // One not stored (store: false) is no more found here than by GET /v1/responses/{id}.
+      if (!previous || !previous.requested.store) {
         throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
-      });
+      }
       return [...(await this.reader.context(previous)), ...outputAsContext(await this.reader.output(previous))];
     }
     return conversationId ? this.conversations.items(projectId, conversationId) : [];
@@ -89,6 +92,9 @@ export class TurnPlanner {
     if (request.previous_response_id && request.conversation) {
       throw badRequest('conversation', 'Send either previous_response_id or conversation, not both');
     }
+    if (request.background && request.store === false) {
+      throw badRequest('store', 'A background response is read back with GET /v1/responses/{id}, so it must be stored: drop store: false');
+    }
     const format = request.text?.format;
     if (format?.type === 'json_schema') {
       const problem = schemaProblem(format.schema);
@@ -100,4 +106,16 @@ export class TurnPlanner {
     }
     if (choice === 'required' && !(request.tools ?? []).length) throw badRequest('tool_choice', "tool_choice 'required' needs at least one tool");
   }
+}
+
+/** Every function_call_output answers a function_call before it, in the history or the input. */
+function checkCallOutputs(history: ContextItem[], input: ContextItem[]): void {
+  const calls = new Set<string>();
+  for (const item of history as any[]) if (item.type === 'function_call') calls.add(item.call_id);
+  (input as any[]).forEach((item, i) => {
+    if (item.type === 'function_call') calls.add(item.call_id);
+    else if (item.type === 'function_call_output' && !calls.has(item.call_id)) {
+      throw badRequest(`input[${i}].call_id`, `No function_call with call_id '${item.call_id}' comes before this output (send previous_response_id, or the call itself)`);
+    }
+  });
 }
