@@ -49,8 +49,13 @@ export async function startPgProxy(databaseUrl: string): Promise<PgProxy> {
       if (replying) client.write(d);
       const cut = cutOnReply;
       cutOnReply = null;
-      // A moment for the rest of the reply to follow.
-      if (cut) setTimeout(() => void stop().then(cut), 5);
+      if (cut) {
+        // At once, before the client can send anything more: the reply is delivered, then its
+        // connection closes; every other one drops and no new one is taken.
+        sockets.delete(client);
+        client.end();
+        void stop().then(cut);
+      }
     });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());

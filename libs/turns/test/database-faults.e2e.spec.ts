@@ -45,7 +45,9 @@ describe('a turn whose database connection drops before its outcome is recorded'
 
     const answer = http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'u-1', input: 'Confirm my booking' } });
     while (upstream.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 500)); // the turn's request is recorded by now
+    // The turn's request is recorded while the model is asked: wait for it.
+    const started = async () => (await db.pool.query("select count(*)::int as n from genaug_events where type = 'TurnStarted'")).rows[0].n;
+    while ((await started()) === 0) await new Promise((r) => setTimeout(r, 20));
     await proxy.cut();
     await new Promise((r) => setTimeout(r, 2_000)); // the model answered meanwhile
     await proxy.restore();

@@ -210,7 +210,11 @@ describe('a streamed turn taken over by another runner', () => {
     const before = upstream.calls.length;
     const answer = http(`${t.url}/v1/responses`, { headers: { authorization: `Bearer ${key.body.key}` }, body: { model: 'balanced', input: 'A long answer, please' } });
     while (upstream.calls.length === before) await new Promise((r) => setTimeout(r, 10));
-    const started = await t.db.pool.query("select stream_id, stream_version from genaug_events where type = 'TurnStarted' order by global_position desc limit 1");
+    // The turn's request is recorded while the model is asked: wait for it.
+    const started = await until('the turn to be recorded', async () => {
+      const r = await t.db.pool.query("select stream_id, stream_version from genaug_events where type = 'TurnStarted' and project_id = $1", [project.body.id]);
+      return r.rowCount ? r : null;
+    });
     const stream = started.rows[0].stream_id;
     // The attempt that took the turn over ends it first (here: it failed upstream).
     const meta = { project_id: project.body.id };

@@ -14,7 +14,7 @@ export function toAppError(err: unknown): AppError {
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e?.statusCode === 413 || e?.status === 413) {
     return new AppError(413, 'request_too_large', 'Request body is larger than the server accepts');
   }
-  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e?.statusCode === 415) {
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e?.statusCode === 415 || e?.status === 415) {
     return new AppError(415, 'unsupported_media_type', 'Send the body as application/json');
   }
   if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new AppError(400, 'invalid_json', 'Request body is empty', { param: 'body' });

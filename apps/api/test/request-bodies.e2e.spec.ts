@@ -8,7 +8,7 @@ describe('text that cannot be stored', () => {
   let t: TestServer;
   let auth: Record<string, string>;
   beforeAll(async () => {
-    t = await startTestServer('unstorable_text');
+    t = await startTestServer('request_bodies');
     auth = { authorization: `Bearer ${(await createProjectWithKey(t)).apiKey}` };
   });
   afterAll(() => t.close());
@@ -56,5 +56,21 @@ describe('text that cannot be stored', () => {
     }
     const undecodable = await get('/v1/responses/resp_%ff');
     expect({ status: undecodable.status, reason: undecodable.body.reason, param: undecodable.body.error?.param }).toEqual({ status: 400, reason: 'invalid_request', param: 'url' });
+  });
+
+  it('takes a DELETE that says it sends JSON and sends nothing, and still refuses what is not a JSON body', async () => {
+    const stored = await post('/v1/memory', '{"user_id":"u-2","fact":"prefers trains"}');
+    expect(stored.status).toBe(201);
+    const removed = await http(`${t.url}/v1/memory/${stored.body.id}?user_id=u-2`, { method: 'DELETE', headers: { ...auth, 'content-type': 'application/json' } });
+    expect(removed.status).toBeLessThan(300);
+
+    const empty = await http(`${t.url}/v1/responses`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' } });
+    expect({ status: empty.status, reason: empty.body.reason }).toEqual({ status: 400, reason: 'invalid_request' });
+    const broken = await post('/v1/responses', '{"model":');
+    expect({ status: broken.status, reason: broken.body.reason }).toEqual({ status: 400, reason: 'invalid_request' });
+    const poisoned = await post('/v1/responses', '{"model":"balanced","input":"x","__proto__":{"admin":true}}');
+    expect({ status: poisoned.status, reason: poisoned.body.reason }).toEqual({ status: 400, reason: 'invalid_request' });
+    const form = await http(`${t.url}/v1/responses`, { headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'model=balanced&input=x' });
+    expect({ status: form.status, reason: form.body.reason }).toEqual({ status: 415, reason: 'unsupported_media_type' });
   });
 });
