@@ -7,19 +7,12 @@ import { http, startServerOver, startTestServer, type TestServer } from '../../.
 import { EventStore } from '@genaug/event-store';
 import { readSse } from './sse';
 import { startFakeOpenAI, type FakeUpstream } from '../../../test/support/upstreams';
+import { waitFor } from '../../../test/support/wait-for';
 
 const MAIN = path.resolve(__dirname, '../../../dist/apps/api/src/main.js');
 const ADMIN_KEY = 'gaadm_test_interrupted_0123456789abcdef';
 
-const until = async <T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 40_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const until = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitFor(probe, what, 40_000);
 
 /**
  * A process killed in the middle of its turns (the model had been asked, nothing answered) does

@@ -57,16 +57,7 @@ export async function createProject(r: Replicas, settings: Record<string, unknow
   return { projectId: p.body.id, apiKey: k.body.key };
 }
 
-/** Polls until `probe` returns something truthy; state, not time, is what the tests wait for. */
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitFor } from '../../../../test/support/wait-for';
 
 export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
