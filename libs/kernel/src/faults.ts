@@ -1,4 +1,8 @@
 // What went wrong between us and PostgreSQL, as far as retrying and answering are concerned.
+import type { BackoffPolicy } from './backoff';
+
+/** Waits between tries while the database is unreachable: quick ones for a pooler failing over, then one every few seconds for a restart. */
+export const DATABASE_RETRY: BackoffPolicy = { backoffMs: 100, maxBackoffMs: 5_000 };
 
 /** SQLSTATE classes and codes of a server that is going away, not there yet, or full. */
 const UNAVAILABLE = /^(08|57P0[123]|53300)/;

@@ -8,5 +8,6 @@ export * from './logger';
 export * from './http/request-context';
 export * from './http/error-filter';
 export * from './http/storable-text';
+export * from './backoff';
 export * from './batched-calls';
 export * from './random';

@@ -11,6 +11,6 @@ export * from './settings/model-env';
 export * from './settings/effective-settings';
 export * from './routing/model-attempt';
 export * from './routing/model-route';
-export { backoffDelayMs, type BackoffPolicy } from './routing/backoff';
+export { backoffDelayMs, type BackoffPolicy } from '@genaug/kernel';
 export * from './routing/model-router';
 export * from './models.module';

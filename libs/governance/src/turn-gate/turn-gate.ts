@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isConnectFault, logger } from '@genaug/kernel';
+import { backoffCeilingMs, DATABASE_RETRY, isConnectFault, logger } from '@genaug/kernel';
 import { ModelRouter, priceFor, type ModelPrice, type ModelSettings } from '@genaug/models';
 import type { ProjectSettings } from '@genaug/projects';
 import type { CreateResponseRequest } from '@genaug/responses';
@@ -38,9 +38,6 @@ export interface SettledUsage {
 
 const bytes = (value: unknown) => (value == null ? 0 : Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value)));
 const NO_MODEL_SETTINGS = {};
-// A settlement that could not reach the database tries again, as the turn's outcome did.
-const SETTLE_RETRY_MS = 100;
-const SETTLE_RETRY_MAX_MS = 5_000;
 
 /**
  * The governance gate of a turn. `admit` runs before anything is written: the user's burst
@@ -173,7 +170,7 @@ export class TurnGate {
               this.retries.delete(retry);
               void attempt(n + 1);
             };
-            this.retries.set(retry, setTimeout(retry, Math.min(SETTLE_RETRY_MS * 2 ** n, SETTLE_RETRY_MAX_MS)));
+            this.retries.set(retry, setTimeout(retry, backoffCeilingMs(n, DATABASE_RETRY)));
             return;
           }
           logger.error({ project_id: turn.projectId, response_id: turn.responseId, err: (err as Error).message }, 'turn could not be settled');

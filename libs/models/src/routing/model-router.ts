@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@genaug/kernel';
+import { backoffDelayMs, systemClock, type Clock } from '@genaug/kernel';
 import { AnthropicProvider } from '../anthropic/anthropic.provider';
 import { LocalProvider } from '../local/local.provider';
 import { errorMessage, UpstreamError, type ModelProvider } from '../model-provider';
@@ -10,7 +10,6 @@ import { costUsd } from '../pricing/prices';
 import { effectiveModelSettings, type EffectiveModelSettings, type ProviderConfig } from '../settings/effective-settings';
 import { loadModelEnv, type ModelEnv } from '../settings/model-env';
 import { modelSettingsSchema, type ModelSettings } from '../settings/model-settings';
-import { backoffDelayMs } from './backoff';
 import { withIdleTimeout } from './idle-timeout';
 import { attemptError, ModelCallFailed, type ModelAttempt } from './model-attempt';
 import { resolveCandidates, type ModelCandidate } from './model-route';

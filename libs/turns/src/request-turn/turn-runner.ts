@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isConnectionFault, logger, newId, newUuid, systemClock } from '@genaug/kernel';
+import { backoffCeilingMs, DATABASE_RETRY, isConnectionFault, logger, newId, newUuid, systemClock } from '@genaug/kernel';
 import { EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type NewEvent, type StreamAppend } from '@genaug/event-store';
 import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, type ModelRequest, type ModelUsage } from '@genaug/models';
 import {
@@ -403,7 +403,7 @@ export class TurnRunner {
           throw err;
         }
         if (attempt % 10 === 1) logger.warn({ stream: outcome.streamId, attempt, err: (err as Error).message }, 'turn outcome not recorded yet: the database is unreachable');
-        await new Promise((r) => setTimeout(r, Math.min(OUTCOME_RETRY_MS * 2 ** (attempt - 1), OUTCOME_RETRY_MAX_MS)));
+        await new Promise((r) => setTimeout(r, backoffCeilingMs(attempt - 1, DATABASE_RETRY)));
       }
     }
   }
@@ -420,9 +420,6 @@ export class TurnRunner {
   }
 }
 
-// Quick retries for a connection pooler failing over, then one every few seconds for a restart.
-const OUTCOME_RETRY_MS = 100;
-const OUTCOME_RETRY_MAX_MS = 5_000;
 
 /** The events that end a response stream. */
 const ENDING_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);

@@ -3,6 +3,9 @@ export interface BackoffPolicy {
   maxBackoffMs: number;
 }
 
+/** The longest wait before retry number `retry` (0 for the first): doubling from `backoffMs`, capped. */
+export const backoffCeilingMs = (retry: number, policy: BackoffPolicy): number => Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** retry);
+
 /**
  * How long to wait before retry number `retry` (0 for the first retry): exponential with
  * "equal jitter" (half fixed, half random), so retries spread out but never come back at once.
@@ -11,6 +14,6 @@ export interface BackoffPolicy {
  */
 export function backoffDelayMs(retry: number, policy: BackoffPolicy, random: () => number, retryAfterMs?: number): number | undefined {
   if (retryAfterMs !== undefined) return retryAfterMs <= policy.maxBackoffMs ? Math.ceil(retryAfterMs) : undefined;
-  const ceiling = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** retry);
+  const ceiling = backoffCeilingMs(retry, policy);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
