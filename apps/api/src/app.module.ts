@@ -20,6 +20,8 @@ export interface AppOptions {
   roles: string[];
   /** Time for limits, budgets and webhook retries; tests pass a ManualClock. */
   clock?: Clock;
+  /** How long a WebSocket connection to /v1/responses lives. */
+  websocketLifetimeMs?: number;
 }
 
 
@@ -39,7 +41,7 @@ export class AppModule {
         }),
         ProjectsModule.forRoot({ rootAdminKey: options.adminKey }),
         MemoryModule,
-        TurnsModule.forRoot({ runWorkers: options.roles.includes('worker') }),
+        TurnsModule.forRoot({ runWorkers: options.roles.includes('worker'), websocketLifetimeMs: options.websocketLifetimeMs }),
         WebhooksModule.forRoot({ masterKey: options.masterKey, runWorkers: options.roles.includes('worker'), clock: options.clock }),
         GovernanceModule.forRoot({ runWorkers: options.roles.includes('worker'), clock: options.clock }),
         AuditModule.forRoot({ server: BUILD }),

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     port: config.PORT,
     host: config.HOST,
     bodyLimitBytes: config.GENAUG_BODY_LIMIT_BYTES,
+    websocketLifetimeMs: config.GENAUG_WEBSOCKET_LIFETIME_SECONDS * 1000,
   });
   await runtime.close();
   const adminShown = runtime.adminKeyGenerated ? runtime.adminKey : '(from GENAUG_ADMIN_KEY)';

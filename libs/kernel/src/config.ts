@@ -22,6 +22,7 @@ export const configSchema = z.object({
   GENAUG_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   GENAUG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GENAUG_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  GENAUG_WEBSOCKET_LIFETIME_SECONDS: z.coerce.number().int().min(1).default(3600),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

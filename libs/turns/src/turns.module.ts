@@ -8,15 +8,19 @@ import { RunnerHeartbeat } from './interrupted/runner-heartbeat';
 import { turnsInFlightProjection } from './interrupted/turns-in-flight.projection';
 import { TurnReader } from './read-response/turn-reader';
 import { ResponsesController } from './request-turn/responses.controller';
+import { TurnRequests } from './request-turn/turn-requests';
 import { TurnPlanner } from './request-turn/turn-planner';
 import { TurnRunner } from './request-turn/turn-runner';
 import { TurnResumer } from './resume-turn/turn-resumer';
+import { RESPONSES_SOCKET_OPTIONS, ResponsesSocket } from './websocket/responses-socket';
 
 const TURNS_OPTIONS = Symbol('TURNS_OPTIONS');
 
 export interface TurnsModuleOptions {
   /** This process runs the worker role: it takes over turns whose process died. */
   runWorkers: boolean;
+  /** How long a WebSocket connection to /v1/responses lives (default 60 minutes). */
+  websocketLifetimeMs?: number;
 }
 
 @Module({})
@@ -36,9 +40,12 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
       controllers: [ResponsesController],
       providers: [
         { provide: TURNS_OPTIONS, useValue: options },
+        { provide: RESPONSES_SOCKET_OPTIONS, useValue: { lifetimeMs: options.websocketLifetimeMs ?? 60 * 60_000 } },
+        ResponsesSocket,
         TurnReader,
         TurnRunner,
         TurnPlanner,
+        TurnRequests,
         TurnResumer,
         ConversationStore,
         BackgroundTurns,

@@ -12,7 +12,8 @@ export interface ProjectKeyRequestCheck {
 }
 export const PROJECT_KEY_REQUEST_CHECK = Symbol('PROJECT_KEY_REQUEST_CHECK');
 
-const bearer = (header: unknown): string | undefined => {
+/** The token of an `Authorization: Bearer …` header. */
+export const bearer = (header: unknown): string | undefined => {
   if (typeof header !== 'string') return undefined;
   const m = /^Bearer\s+(.+)$/i.exec(header.trim());
   return m ? m[1].trim() : undefined;

@@ -11,6 +11,14 @@ import { outputAsContext, userText, type ContextItem } from './model-messages';
 import { schemaProblem } from './structured-output';
 import { projectDay, type TurnDraft, type TurnPlan } from './turn-plan';
 
+export interface PlanOptions {
+  /**
+   * A response not stored (store: false) that this request may still continue: the last one of
+   * the WebSocket connection that made it. Any other is no more found than by its GET.
+   */
+  unstoredPrevious?: string | null;
+}
+
 /**
  * Decides everything about a turn before any event is written: the model is allowed, the
  * schema compiles, the history (previous response or conversation) belongs to the project.
@@ -33,6 +41,7 @@ export class TurnPlanner {
     caller: Caller & { kind: 'project_key' },
     request: CreateResponseRequest,
     ctx: RequestContext,
+    options: PlanOptions = {},
   ): Promise<{ draft: TurnDraft; memory: Promise<TurnPlan['memory']> }> {
     const projectId = caller.projectId;
     const settings = await this.directory.settings(projectId);
@@ -45,7 +54,7 @@ export class TurnPlanner {
     const memory = this.memory(projectId, request.user ?? null, settings, input);
     // Awaited by the caller, or left when the history or the gate refuses the turn.
     memory.catch(() => undefined);
-    const history = await this.history(projectId, request.previous_response_id ?? null, conversationId);
+    const history = await this.history(projectId, request.previous_response_id ?? null, conversationId, options.unstoredPrevious ?? null);
     checkCallOutputs(history, input);
     const draft: TurnDraft = {
       responseId: newId('resp'),
@@ -69,11 +78,11 @@ export class TurnPlanner {
   }
 
   /** What the model reads before this input: the previous response's turn, or the conversation. */
-  private async history(projectId: string, previousResponseId: string | null, conversationId: string | null): Promise<ContextItem[]> {
+  private async history(projectId: string, previousResponseId: string | null, conversationId: string | null, unstoredPrevious: string | null): Promise<ContextItem[]> {
     if (previousResponseId) {
       const previous = await this.reader.load(projectId, previousResponseId).catch(() => null);
       // One not stored (store: false) is no more found here than by GET /v1/responses/{id}.
-      if (!previous || !previous.requested.store) {
+      if (!previous || (!previous.requested.store && previousResponseId !== unstoredPrevious)) {
         throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
       }
       return [...(await this.reader.context(previous)), ...outputAsContext(await this.reader.output(previous))];
