@@ -50,6 +50,8 @@ export type TextFormat =
 
 export interface ModelRequest {
   messages: ModelMessage[];
+  /** What the answer is for: the next turn of the conversation (default), or its summary (compaction). */
+  purpose?: 'answer' | 'compaction';
   tools?: FunctionTool[];
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;

@@ -89,6 +89,8 @@ const functionCallOutputSchema = z.looseObject({
 // Accepted so a client can send back a previous response's output unchanged.
 const reasoningSchema = z.looseObject({ type: z.literal('reasoning'), summary: z.array(z.unknown()).optional() });
 const itemReferenceSchema = z.looseObject({ type: z.literal('item_reference'), id: z.string() });
+// What POST /v1/responses/compact returned: the conversation before it, summarised and sealed.
+const compactionSchema = z.looseObject({ type: z.literal('compaction'), id: z.string().nullish(), encrypted_content: z.string().min(1).max(MAX_TEXT) });
 
 /** One input item; a message may omit `type: "message"`, as the spec's easy form allows. */
 export const inputItemSchema = z.preprocess(
@@ -96,7 +98,7 @@ export const inputItemSchema = z.preprocess(
     value && typeof value === 'object' && !Array.isArray(value) && !('type' in value) && 'role' in value
       ? { ...value, type: 'message' }
       : value,
-  z.discriminatedUnion('type', [messageSchema, functionCallSchema, functionCallOutputSchema, reasoningSchema, itemReferenceSchema]),
+  z.discriminatedUnion('type', [messageSchema, functionCallSchema, functionCallOutputSchema, reasoningSchema, itemReferenceSchema, compactionSchema]),
 );
 
 export const functionToolSchema = z.looseObject({

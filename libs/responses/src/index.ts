@@ -7,3 +7,5 @@ export * from './stream-events';
 export * from './response-sequencer';
 export * from './sse';
 export * from './error-body';
+export * from './compact-request';
+export * from './compaction-resource';

@@ -18,6 +18,9 @@ export type TokenUsage = z.infer<typeof tokenUsageSchema>;
 
 export const turnErrorSchema = z.object({ code: z.string(), message: z.string(), type: z.string() });
 
+export const turnPurposeSchema = z.enum(['answer', 'compaction']);
+export type TurnPurpose = z.infer<typeof turnPurposeSchema>;
+
 const turnRequested = z.object({
   response_id: z.string(),
   /** The tier or model name the client asked for. */
@@ -53,6 +56,8 @@ const turnRequested = z.object({
    * Turns recorded without it take their first event's time.
    */
   created_at: z.string().optional(),
+  /** What the turn is for: the next answer of the conversation, or its summary (POST /v1/responses/compact). */
+  purpose: turnPurposeSchema.default('answer'),
 });
 
 // `runner`: the process runner (RunnerHeartbeat) running this attempt; absent in turns recorded before runners had ids.
@@ -70,8 +75,8 @@ const modelCalled = z.object({
   /** The call was cut off mid-answer and its usage is estimated from what it had produced. */
   usage_estimated: z.boolean().optional(),
   cost_usd: z.number().min(0),
-  /** Why this call was made: the answer, or a structured-output repair. */
-  purpose: z.enum(['answer', 'repair']).default('answer'),
+  /** Why this call was made: the answer, a structured-output repair, or a compaction's summary. */
+  purpose: z.enum(['answer', 'repair', 'compaction']).default('answer'),
 });
 
 const functionCallRequested = z.object({

@@ -2,6 +2,7 @@ import { Inject, Module, type BeforeApplicationShutdown, type DynamicModule, typ
 import { SubscriptionHost } from '@genaug/event-store';
 import { ModelsModule } from '@genaug/models';
 import { BackgroundTurns } from './background/background-turns.reactor';
+import { CompactController } from './compact-turn/compact.controller';
 import { ConversationStore } from './conversations/conversation-store';
 import { InterruptedTurns } from './interrupted/interrupted-turns';
 import { RunnerHeartbeat } from './interrupted/runner-heartbeat';
@@ -37,7 +38,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
     return {
       module: TurnsModule,
       imports: [ModelsModule],
-      controllers: [ResponsesController],
+      controllers: [ResponsesController, CompactController],
       providers: [
         { provide: TURNS_OPTIONS, useValue: options },
         { provide: RESPONSES_SOCKET_OPTIONS, useValue: { lifetimeMs: options.websocketLifetimeMs ?? 60 * 60_000 } },

@@ -13,6 +13,7 @@ export type LocalAnswer =
 const EXCERPT_WORDS = 40;
 
 export function localAnswer(model: string, request: ModelRequest): LocalAnswer {
+  if (request.purpose === 'compaction') return limit(summaryText(request), request.maxOutputTokens);
   const tool = chosenTool(request);
   const source = sourceText(request);
   if (tool) {
@@ -53,6 +54,20 @@ function replyText(request: ModelRequest): string {
   }
   const said = lastUserText(request);
   return said ? `You said: ${excerpt(said)}` : 'How can I help?';
+}
+
+/**
+ * A compaction's summary: one line per message of the conversation, in order (the request's
+ * own last message, which asks for the summary, and system messages left out).
+ */
+function summaryText(request: ModelRequest): string {
+  const lines: string[] = [];
+  for (const message of request.messages.slice(0, -1)) {
+    if (message.type === 'message' && message.role !== 'system') lines.push(`${message.role}: ${excerpt(contentText(message.content))}`);
+    else if (message.type === 'function_call') lines.push(`called ${message.name}(${excerpt(message.arguments)})`);
+    else if (message.type === 'function_call_output') lines.push(`tool returned: ${excerpt(message.output)}`);
+  }
+  return lines.length ? `Summary of the conversation so far:\n${lines.join('\n')}` : 'Nothing was said yet.';
 }
 
 /** The text structured output and tool arguments are filled from. */

@@ -7,11 +7,8 @@ import { TurnReader } from '../read-response/turn-reader';
 import { turnStream } from '../turn.events';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
-import { isQueued, TurnRequests, unrecordedEvent } from './turn-requests';
+import { IDEMPOTENT_WAIT_MS, idempotencyInProgress, isQueued, TurnRequests, unrecordedEvent } from './turn-requests';
 import type { TurnOutcome } from './turn-runner';
-
-/** How long an idempotent retry waits for the first request's turn before a 409. */
-const IDEMPOTENT_WAIT_MS = 30_000;
 
 @Controller('v1/responses')
 @UseGuards(ProjectKeyGuard)
@@ -94,9 +91,7 @@ export class ResponsesController {
           return;
         }
       }
-      throw new AppError(409, 'idempotency_in_progress', 'The first request with this X-Idempotency-Key is still running', {
-        headers: { 'Retry-After': '2' },
-      });
+      throw idempotencyInProgress();
     }
     const response = await this.reader.toResponse(state);
     if (request.stream) {

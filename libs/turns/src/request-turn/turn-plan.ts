@@ -1,6 +1,7 @@
 import type { RequestContext } from '@genaug/kernel';
 import type { ProjectSettings } from '@genaug/projects';
 import type { CreateResponseRequest } from '@genaug/responses';
+import type { TurnPurpose } from '../turn.events';
 import type { ContextItem } from './model-messages';
 
 /** Everything decided about a turn before the model is called. */
@@ -26,6 +27,8 @@ export interface TurnPlan {
   conversationId: string | null;
   /** The project's day the turn counts towards (its time zone). */
   day: string;
+  /** The next answer of the conversation, or its summary (a compaction). */
+  purpose: TurnPurpose;
 }
 
 /**

@@ -4,9 +4,11 @@ import { MemoryRecall } from '@genaug/memory';
 import { ModelRouter } from '@genaug/models';
 import { actorOf, ProjectDirectory, type Caller, type ProjectSettings } from '@genaug/projects';
 import { inputItems, type CreateResponseRequest } from '@genaug/responses';
+import { Sealer } from '@genaug/event-store';
+import { openCompaction } from '../compact-turn/compaction-seal';
 import { ConversationStore } from '../conversations/conversation-store';
 import { TurnReader } from '../read-response/turn-reader';
-import { ANONYMOUS_USER } from '../turn.events';
+import { ANONYMOUS_USER, type TurnPurpose } from '../turn.events';
 import { outputAsContext, userText, type ContextItem } from './model-messages';
 import { schemaProblem } from './structured-output';
 import { projectDay, type TurnDraft, type TurnPlan } from './turn-plan';
@@ -17,6 +19,8 @@ export interface PlanOptions {
    * the WebSocket connection that made it. Any other is no more found than by its GET.
    */
   unstoredPrevious?: string | null;
+  /** A compaction (POST /v1/responses/compact) rather than the conversation's next answer. */
+  purpose?: TurnPurpose;
 }
 
 /**
@@ -30,6 +34,7 @@ export class TurnPlanner {
     private readonly router: ModelRouter,
     private readonly reader: TurnReader,
     private readonly conversations: ConversationStore,
+    private readonly sealer: Sealer,
     @Optional() private readonly memoryRecall?: MemoryRecall,
   ) {}
 
@@ -49,9 +54,11 @@ export class TurnPlanner {
     this.router.resolve(request.model, settings.models);
 
     const conversationId = request.conversation?.id ?? null;
-    const input = inputItems(request) as ContextItem[];
+    const purpose = options.purpose ?? 'answer';
+    const input = await this.openCompactions(projectId, inputItems(request) as ContextItem[]);
     const user = request.user ?? ANONYMOUS_USER;
-    const memory = this.memory(projectId, request.user ?? null, settings, input);
+    // A summary of the conversation is of the conversation alone.
+    const memory = this.memory(projectId, purpose === 'compaction' ? null : (request.user ?? null), settings, input);
     // Awaited by the caller, or left when the history or the gate refuses the turn.
     memory.catch(() => undefined);
     const history = await this.history(projectId, request.previous_response_id ?? null, conversationId, options.unstoredPrevious ?? null);
@@ -73,8 +80,27 @@ export class TurnPlanner {
       idempotencyKey: ctx.idempotencyKey,
       conversationId,
       day: projectDay(ctx.receivedAt ?? systemClock.now(), settings.timezone ?? 'UTC'),
+      purpose,
     };
     return { draft, memory };
+  }
+
+  /**
+   * Compaction items of the input, as the model reads them: their summary, as a developer
+   * message (one whose user was erased since says nothing).
+   */
+  private async openCompactions(projectId: string, input: ContextItem[]): Promise<ContextItem[]> {
+    if (!input.some((item) => item.type === 'compaction')) return input;
+    const opened: ContextItem[] = [];
+    for (const [i, item] of input.entries()) {
+      if (item.type !== 'compaction') {
+        opened.push(item);
+        continue;
+      }
+      const summary = await openCompaction(this.sealer, projectId, item.encrypted_content, `input[${i}].encrypted_content`);
+      if (summary !== null) opened.push({ type: 'message', role: 'developer', content: [{ type: 'input_text', text: `${COMPACTED_CONVERSATION}\n${summary}` }] });
+    }
+    return opened;
   }
 
   /** What the model reads before this input: the previous response's turn, or the conversation. */
@@ -116,6 +142,9 @@ export class TurnPlanner {
     if (choice === 'required' && !(request.tools ?? []).length) throw badRequest('tool_choice', "tool_choice 'required' needs at least one tool");
   }
 }
+
+/** How the model is told that what follows stands for the earlier conversation. */
+const COMPACTED_CONVERSATION = 'The conversation before this point, compacted:';
 
 /** Every function_call_output answers a function_call before it, in the history or the input. */
 function checkCallOutputs(history: ContextItem[], input: ContextItem[]): void {

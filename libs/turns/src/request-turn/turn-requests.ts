@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { systemClock, toAppError, type RequestContext } from '@genaug/kernel';
+import { AppError, systemClock, toAppError, type RequestContext } from '@genaug/kernel';
 import { EventStore } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import type { Caller } from '@genaug/projects';
@@ -9,6 +9,13 @@ import { TurnReader } from '../read-response/turn-reader';
 import { TurnPlanner, type PlanOptions } from './turn-planner';
 import type { TurnDraft, TurnPlan } from './turn-plan';
 import { TurnRunner, type TurnOutcome } from './turn-runner';
+
+/** How long an idempotent retry waits for the first request's turn before a 409. */
+export const IDEMPOTENT_WAIT_MS = 30_000;
+
+/** The answer to a retry whose first request's turn has not ended within IDEMPOTENT_WAIT_MS. */
+export const idempotencyInProgress = () =>
+  new AppError(409, 'idempotency_in_progress', 'The first request with this X-Idempotency-Key is still running', { headers: { 'Retry-After': '2' } });
 
 /** A background turn not streamed is answered at once, queued, and run by the worker. */
 export const isQueued = (request: CreateResponseRequest) => !!request.background && !request.stream;

@@ -17,6 +17,7 @@ import { RunnerHeartbeat } from '../interrupted/runner-heartbeat';
 import { responseMetadata } from '../read-response/turn-reader';
 import { turnStream, type TokenUsage } from '../turn.events';
 import { messageCount, outputAsContext } from './model-messages';
+import { compactionRequest } from '../compact-turn/compaction-request';
 import { answerChunks, toModelRequest } from './model-request';
 import { started } from './started';
 import { repairInstruction, validateStructuredOutput } from './structured-output';
@@ -116,6 +117,7 @@ export class TurnRunner {
           traceparent: plan.ctx.traceparent,
           memory_ids: plan.memory.ids,
           created_at: plan.ctx.receivedAt.toISOString(),
+          purpose: plan.purpose,
         },
         metadata: this.metadata(plan),
       },
@@ -171,6 +173,7 @@ export class TurnRunner {
       ...toModelRequest(request, [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null, plan.context),
       signal: unrecorded.signal,
     };
+    if (plan.purpose === 'compaction') compactionRequest(modelRequest);
 
     const finishCall = (call: { attempts: readonly ModelAttempt[]; result: { provider: string; model: string; usage: ModelUsage } }) => {
       attempts.push(...call.attempts);
@@ -318,7 +321,7 @@ export class TurnRunner {
         usage: a.usage ? toTokenUsage(toCounts(a.usage)) : null,
         ...(a.usageEstimated ? { usage_estimated: true } : {}),
         cost_usd: a.costUsd,
-        purpose: 'answer' as const,
+        purpose: plan.purpose,
       },
       metadata: meta,
     }));

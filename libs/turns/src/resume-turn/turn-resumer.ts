@@ -84,7 +84,7 @@ export class TurnResumer {
       instructions,
       input,
       context: await unsealItems(r.context_sealed),
-      memory: r.anonymous_user ? { ids: [], text: null } : await this.planner.memory(state.projectId, r.user, settings, input),
+      memory: await this.planner.memory(state.projectId, r.anonymous_user || r.purpose === 'compaction' ? null : r.user, settings, input),
       user: r.user,
       anonymousUser: r.anonymous_user,
       keyId: r.key_id,
@@ -93,6 +93,7 @@ export class TurnResumer {
       idempotencyKey: r.idempotency_key,
       conversationId: r.conversation_id,
       day: projectDay(state.createdAt, settings.timezone ?? 'UTC'),
+      purpose: r.purpose,
     };
   }
 }
