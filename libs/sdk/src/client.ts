@@ -3,6 +3,8 @@ import { readServerSentEvents } from './sse';
 import type {
   ApiKey,
   Approval,
+  CompactionResource,
+  CompactResponseBody,
   CreateApiKeyBody,
   CreateProjectBody,
   CreateResponseBody,
@@ -106,6 +108,11 @@ export class GeneralAugmentClient {
     } finally {
       deadline.clear();
     }
+  }
+
+  /** POST /v1/responses/compact: send its `output` as the next turn's `input` (with the new message after it). */
+  compactResponse(body: CompactResponseBody, options?: RequestOptions): Promise<CompactionResource> {
+    return this.call({ method: 'POST', path: '/v1/responses/compact', body, options });
   }
 
   /** GET /v1/responses/{id} */

@@ -10,6 +10,9 @@ export { VERSION } from './version';
 export type {
   ApiKey,
   Approval,
+  CompactionItem,
+  CompactionResource,
+  CompactResponseBody,
   ContentPart,
   CreateApiKeyBody,
   CreateProjectBody,

@@ -16,7 +16,15 @@ export type ContentPart =
 export type InputItem =
   | { type?: 'message'; role: 'user' | 'system' | 'developer' | 'assistant'; content: string | ContentPart[]; [key: string]: unknown }
   | { type: 'function_call'; call_id: string; name: string; arguments: string; [key: string]: unknown }
-  | { type: 'function_call_output'; call_id: string; output: string | ContentPart[]; [key: string]: unknown };
+  | { type: 'function_call_output'; call_id: string; output: string | ContentPart[]; [key: string]: unknown }
+  | CompactionItem;
+
+/** What POST /v1/responses/compact returned in place of a conversation: send it back as input unchanged. */
+export interface CompactionItem {
+  type: 'compaction';
+  id?: string | null;
+  encrypted_content: string;
+}
 
 export interface FunctionToolDefinition {
   type: 'function';
@@ -125,6 +133,26 @@ export interface ResponseObject {
   metadata: Record<string, string>;
   conversation?: { id: string } | null;
   [field: string]: unknown;
+}
+
+export interface CompactResponseBody {
+  model: string;
+  /** The conversation to compact: `previous_response_id`, `input`, or both. */
+  input?: string | InputItem[] | null;
+  previous_response_id?: string | null;
+  instructions?: string | null;
+  /** Your stable, opaque app user id: the compaction is sealed for them. */
+  user?: string;
+  [field: string]: unknown;
+}
+
+/** The conversation's user messages, kept verbatim, then one compaction item standing for the rest. */
+export interface CompactionResource {
+  id: string;
+  object: 'response.compaction';
+  created_at: number;
+  output: Array<{ id: string; type: 'message'; role: 'user'; status: 'completed'; content: ContentPart[] } | (CompactionItem & { id: string })>;
+  usage: Usage;
 }
 
 /** One server-sent event of a streamed response: `event` is its type, `data` its decoded JSON. */

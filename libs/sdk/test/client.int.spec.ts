@@ -81,6 +81,16 @@ describe('createResponse', () => {
     expect(responseOutputText(response)).toBe('Next action: refund.');
   });
 
+  it('compacts a conversation, with its idempotency key', async () => {
+    const compaction = { id: 'resp_7', object: 'response.compaction', created_at: 1, output: [{ id: 'cmp_1', type: 'compaction', encrypted_content: 'sealed' }], usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } } };
+    server.answer((_req, res) => json(res, 200, compaction));
+    const compacted = await client().compactResponse({ model: 'balanced', previous_response_id: 'resp_6', user: 'app-user-123' }, { idempotencyKey: 'compact-1' });
+    const [req] = server.received;
+    expect(req).toMatchObject({ method: 'POST', path: '/v1/responses/compact', body: { model: 'balanced', previous_response_id: 'resp_6', user: 'app-user-123' } });
+    expect(req.headers['x-idempotency-key']).toBe('compact-1');
+    expect(compacted).toEqual(compaction);
+  });
+
   it('gets a stored response by id', async () => {
     server.answer((req, res) => json(res, 200, { ...completedResponse({ model: 'balanced', input: 'x' }, 'stored'), id: 'resp_42' }));
     const response = await client().getResponse('resp_42');
