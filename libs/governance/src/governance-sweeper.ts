@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { logger } from '@genaug/kernel';
+import { logger, Periodic } from '@genaug/kernel';
 import { GOVERNANCE_OPTIONS, type GovernanceOptions } from './governance.options';
 import { UsageLedger } from './usage-ledger';
 import { ThresholdNotices } from './usage-thresholds/threshold-notices';
@@ -7,6 +7,8 @@ import { ThresholdNotices } from './usage-thresholds/threshold-notices';
 const EVERY_MS = 30_000;
 /** A turn holding its reservation this long died with its process; background turns wait in the queue well below it. */
 const STALE_RESERVATION_MS = 60 * 60_000;
+/** How long a settled turn stays marked so: far longer than any settlement is sent again. */
+const SETTLED_MARK_MS = 7 * 24 * 60 * 60_000;
 /** A threshold without its event this long was left behind by a process that died. */
 const THRESHOLD_GRACE_MS = 10_000;
 
@@ -16,8 +18,7 @@ const THRESHOLD_GRACE_MS = 10_000;
  */
 @Injectable()
 export class GovernanceSweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic = new Periodic(EVERY_MS, () => this.sweep());
 
   constructor(
     @Inject(GOVERNANCE_OPTIONS) private readonly options: GovernanceOptions,
@@ -26,17 +27,11 @@ export class GovernanceSweeper {
   ) {}
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sweep().finally(() => (this.running = null));
-    }, EVERY_MS);
-    this.timer.unref();
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async sweep(): Promise<void> {
@@ -46,6 +41,7 @@ export class GovernanceSweeper {
         if (await this.ledger.release(responseId)) logger.warn({ response_id: responseId }, 'stale turn reservation released');
       }
       await this.notices.recordLeftBehind(new Date(now.getTime() - THRESHOLD_GRACE_MS), now);
+      await this.ledger.forgetSettledBefore(new Date(now.getTime() - SETTLED_MARK_MS));
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'governance sweep failed');
     }

@@ -50,6 +50,8 @@ export type AdmitResult = { ok: true; admitted: number } | { ok: false; refusal:
 export interface Settlement extends LedgerTurn {
   costUsd: number;
   messages: number;
+  /** Settles only a turn still holding its reservation (one left unsettled by a process that died). */
+  onlyHeld?: boolean;
 }
 
 export interface ReachedThreshold {
@@ -142,7 +144,7 @@ export class UsageLedger {
     });
     const values = [
       JSON.stringify(takes.map(({ take: t }) => ({ key: t.key, interval_ms: intervalOf(t.bucket), period_ms: t.bucket.periodMs }))),
-      JSON.stringify(settles.map(({ settlement: s }) => ({ ...turnFields(s), cost: usd(s.costUsd), messages: s.messages }))),
+      JSON.stringify(settles.map(({ settlement: s }) => ({ ...turnFields(s), cost: usd(s.costUsd), messages: s.messages, only_held: !!s.onlyHeld }))),
       JSON.stringify(
         admits.map(({ admission: a }) => ({
           ...turnFields(a),
@@ -199,6 +201,12 @@ export class UsageLedger {
   async release(responseId: string): Promise<boolean> {
     const res = await this.pool.query('select genaug_release_turn($1) as released', [responseId]);
     return res.rows[0].released === true;
+  }
+
+  /** Forgets that turns settled before `cutoff` were settled (they are long past any second settlement). */
+  async forgetSettledBefore(cutoff: Date): Promise<number> {
+    const res = await this.pool.query('delete from genaug_settled_turns where settled_at < $1', [cutoff]);
+    return res.rowCount ?? 0;
   }
 
   /** Reservations held since before `cutoff`: turns whose process died before settling. */

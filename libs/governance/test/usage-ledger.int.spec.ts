@@ -145,15 +145,36 @@ describe('usage ledger', () => {
     expect([(await busy).remaining, taken.remaining]).toEqual([4, 3]);
   });
 
-  it('gives a reservation back once when its turn is settled twice in one round', async () => {
+  it('settles a turn once, however often its settlement is sent: in one round, later, or by another process', async () => {
     const projectId = newId('proj');
     const ledger = new UsageLedger(db.pool);
     const turn = admission(projectId, { reserveUsd: 0.02 });
     expect((await ledger.admit(turn)).ok).toBe(true);
     await Promise.all([ledger.settle({ ...turn, costUsd: 0.001, messages: 1 }), ledger.settle({ ...turn, costUsd: 0.001, messages: 1 })]);
+    await ledgers[3].settle({ ...turn, costUsd: 0.001, messages: 1 });
+    await Promise.all(ledgers.map((l) => l.settle({ ...turn, costUsd: 0.001, messages: 1 })));
     const [day] = (await ledger.rows(projectId, '2026-03-10')).filter((r) => r.scope === 'project' && r.period === '2026-03-10');
-    expect(day).toMatchObject({ spentUsd: 0.002, reservedUsd: 0 });
+    expect(day).toMatchObject({ spentUsd: 0.001, reservedUsd: 0 });
+    expect(await ledger.turns(projectId, '2026-03-10')).toEqual({ admitted: 1, counted: 1, messages: 1 });
     expect(await ledger.held(projectId)).toBe(0);
+  });
+
+  it('settles only a turn still holding its reservation when asked to (a turn left unsettled)', async () => {
+    const projectId = newId('proj');
+    const ledger = new UsageLedger(db.pool);
+    // Never admitted: nothing to settle for the worker, where its own process would meter it.
+    const unadmitted = admission(projectId);
+    await ledger.settle({ ...unadmitted, costUsd: 0.5, messages: 1, onlyHeld: true });
+    expect(await ledger.turns(projectId, '2026-03-10')).toEqual({ admitted: 0, counted: 0, messages: 0 });
+
+    const held = admission(projectId, { reserveUsd: 0.03 });
+    expect((await ledger.admit(held)).ok).toBe(true);
+    await ledgers[5].settle({ ...held, costUsd: 0.004, messages: 2, onlyHeld: true });
+    // Its own process, back after all, settles it too: counted once.
+    await ledger.settle({ ...held, costUsd: 0.004, messages: 2 });
+    const [day] = (await ledger.rows(projectId, '2026-03-10')).filter((r) => r.scope === 'project' && r.period === '2026-03-10');
+    expect(day).toMatchObject({ spentUsd: 0.004, reservedUsd: 0 });
+    expect(await ledger.turns(projectId, '2026-03-10')).toEqual({ admitted: 1, counted: 1, messages: 2 });
   });
 
   it('shares one rate limit between processes', async () => {

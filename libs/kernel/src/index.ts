@@ -11,3 +11,4 @@ export * from './http/storable-text';
 export * from './backoff';
 export * from './batched-calls';
 export * from './random';
+export * from './periodic';

@@ -6,6 +6,7 @@ import { CompactController } from './compact-turn/compact.controller';
 import { ConversationStore } from './conversations/conversation-store';
 import { InterruptedTurns } from './interrupted/interrupted-turns';
 import { RunnerHeartbeat } from './interrupted/runner-heartbeat';
+import { UnsettledTurns } from './interrupted/unsettled-turns';
 import { turnsInFlightProjection } from './interrupted/turns-in-flight.projection';
 import { TurnReader } from './read-response/turn-reader';
 import { ResponsesController } from './request-turn/responses.controller';
@@ -32,6 +33,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly background: BackgroundTurns,
     private readonly heartbeat: RunnerHeartbeat,
     private readonly interrupted: InterruptedTurns,
+    private readonly unsettled: UnsettledTurns,
   ) {}
 
   static forRoot(options: TurnsModuleOptions): DynamicModule {
@@ -52,6 +54,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
         BackgroundTurns,
         RunnerHeartbeat,
         InterruptedTurns,
+        UnsettledTurns,
       ],
       exports: [TurnReader, TurnRunner, TurnPlanner, ConversationStore],
     };
@@ -65,12 +68,16 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
   /** The runner says it is alive before it takes a turn. */
   async onApplicationBootstrap(): Promise<void> {
     await this.heartbeat.start();
-    if (this.options.runWorkers) this.interrupted.start();
+    if (this.options.runWorkers) {
+      this.interrupted.start();
+      this.unsettled.start();
+    }
   }
 
   /** Turns taken over end while the database pool is open. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.interrupted.stop();
+    await this.unsettled.stop();
   }
 
   /** Beats until requests have finished: a runner that stops beating while it runs turns loses them. */

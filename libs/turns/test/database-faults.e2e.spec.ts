@@ -3,6 +3,9 @@ import { startPgProxy, type PgProxy } from '../../../test/support/pg-proxy';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { http, startServerOver } from '../../../test/support/test-server';
 import { startFakeOpenAI, type FakeUpstream } from '../../../test/support/upstreams';
+import { waitFor } from '../../../test/support/wait-for';
+import { TurnGate } from '@genaug/governance';
+import { UnsettledTurns } from '../src/interrupted/unsettled-turns';
 
 const ADMIN_KEY = 'gaadm_test_db_faults_0123456789abcdef';
 
@@ -123,5 +126,45 @@ describe('a turn whose database connection drops before its outcome is recorded'
     await other.close();
     const held = await db.pool.query('select count(*)::int as n from genaug_turn_reservations where response_id = $1', [res.body.id]);
     expect(held.rows[0].n).toBe(0);
+  }, 60_000);
+  it('settles, from its recorded usage, a turn whose process stopped before it could settle it', async () => {
+    const admin = { 'x-admin-key': ADMIN_KEY };
+    // The local model: its turns cost something.
+    const project = await http(`${server.url}/api/v1/admin/projects`, { headers: admin, body: { name: 'Left unsettled' } });
+    const key = await http(`${server.url}/api/v1/admin/projects/${project.body.id}/keys`, { headers: admin, body: { scopes: ['responses'] } });
+    const dying = await startServerOver(proxy.url, ADMIN_KEY, ['api']);
+    const cut = proxy.cutAfterReplyTo('"type":"TurnCompleted"');
+    const res = await http(`${dying.url}/v1/responses`, { headers: { authorization: `Bearer ${key.body.key}` }, body: { model: 'balanced', user: 'u-5', input: 'Charge me' } });
+    expect(res.status).toBe(200);
+    await cut;
+    // It stops while the database is away: its last try at settling fails, and it is gone.
+    await dying.close();
+    await proxy.restore();
+    const held = async () => (await db.pool.query('select count(*)::int as n from genaug_turn_reservations where response_id = $1', [res.body.id])).rows[0].n;
+    expect(await held()).toBe(1);
+
+    // The worker finds it holding its reservation a while later, its usage recorded: settled with it.
+    const unsettled = server.app.get(UnsettledTurns, { strict: false });
+    const later = new Date(Date.now() + 3 * 60_000);
+    await unsettled.sweep(later);
+    await waitFor(async () => (await held()) === 0, 'the turn to be settled');
+    const usage = (await db.pool.query("select data from genaug_events where stream_id = $1 and type = 'UsageRecorded'", [`turn-${res.body.id}`])).rows[0].data;
+    expect(usage.cost_usd).toBeGreaterThan(0);
+    const ledger = async () =>
+      (
+        await db.pool.query(
+          "select spent_usd::float8 as spent, reserved_usd::float8 as reserved, turns_admitted, turns_counted from genaug_usage_ledger where project_id = $1 and scope = 'project' and period ~ '^\\d{4}-\\d{2}-\\d{2}$'",
+          [project.body.id],
+        )
+      ).rows;
+    expect(await ledger()).toEqual([{ spent: usage.cost_usd, reserved: 0, turns_admitted: 1, turns_counted: 1 }]);
+    // Sweeping again, or the process settling after all, counts it no second time.
+    await unsettled.sweep(later);
+    await server.app.get(TurnGate, { strict: false }).settle(
+      { responseId: res.body.id, projectId: project.body.id, settings: {} as any, user: 'u-5', anonymousUser: false, request: { model: 'balanced' }, context: [], instructions: null },
+      { cost_usd: usage.cost_usd, messages: usage.messages },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await ledger()).toEqual([{ spent: usage.cost_usd, reserved: 0, turns_admitted: 1, turns_counted: 1 }]);
   }, 60_000);
 });

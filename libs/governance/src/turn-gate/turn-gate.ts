@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { backoffCeilingMs, DATABASE_RETRY, isConnectFault, logger } from '@genaug/kernel';
+import { backoffCeilingMs, DATABASE_RETRY, isConnectionFault, logger } from '@genaug/kernel';
 import { ModelRouter, priceFor, type ModelPrice, type ModelSettings } from '@genaug/models';
 import type { ProjectSettings } from '@genaug/projects';
 import type { CreateResponseRequest } from '@genaug/responses';
@@ -141,9 +141,11 @@ export class TurnGate {
 
   /**
    * Starts settling and returns: the turn is recorded, its answer need not wait for the ledger
-   * (its reservation holds until the settlement lands). Never throws.
+   * (its reservation holds until the settlement lands). Never throws. A turn is settled once,
+   * however often this is called for it; `onlyHeld` settles it only while it holds its
+   * reservation (a turn left unsettled by a process that died).
    */
-  async settle(turn: GovernedTurn, usage: SettledUsage): Promise<void> {
+  async settle(turn: GovernedTurn, usage: SettledUsage, options: { onlyHeld?: boolean } = {}): Promise<void> {
     if (!this.options.enabled) return;
     const now = this.options.clock.now();
     const day = projectDay(now, turn.settings.timezone ?? 'UTC');
@@ -158,14 +160,16 @@ export class TurnGate {
       messages: usage.messages,
       turnLimit: governanceOf(turn.settings).agent_turns_per_day,
       now,
+      onlyHeld: options.onlyHeld,
     };
     const attempt = (n: number): Promise<void> =>
       this.ledger
         .settle(settlement)
         .then((reached) => (reached.length ? this.notices.record(reached, now) : undefined))
         .catch((err) => {
-          // Sent again only when it was never sent: settling twice would count the turn twice.
-          if (isConnectFault(err) && !this.stopping) {
+          // Sent again while the database cannot be reached: one that did arrive (its reply lost
+          // with the connection) finds its turn settled and changes nothing.
+          if (isConnectionFault(err) && !this.stopping) {
             const retry = () => {
               this.retries.delete(retry);
               void attempt(n + 1);
@@ -188,6 +192,11 @@ export class TurnGate {
       retry();
     }
     await this.ledger.flush();
+  }
+
+  /** Turns holding their reservation since before `cutoff`, oldest first. */
+  async heldSince(cutoff: Date, limit: number): Promise<string[]> {
+    return this.options.enabled ? this.ledger.heldSince(cutoff, limit) : [];
   }
 
   /** Gives back the reservation of a turn that will not run (a retry answered from the first request). */

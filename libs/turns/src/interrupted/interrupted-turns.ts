@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { logger } from '@genaug/kernel';
+import { logger, Periodic } from '@genaug/kernel';
 import { PG_POOL } from '@genaug/event-store';
 import { TurnResumer } from '../resume-turn/turn-resumer';
 import { RUNNER_GONE_MS } from './runner-heartbeat';
@@ -25,8 +25,7 @@ const RUNNERLESS_AFTER = '1 hour';
  */
 @Injectable()
 export class InterruptedTurns {
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
+  private readonly periodic = new Periodic(EVERY_MS, () => this.sweep());
   /** Turns this worker is running again: not taken twice while their new attempt is unseen. */
   private readonly running = new Map<string, Promise<void>>();
   /** Sweeps in a row that reached the database. */
@@ -38,18 +37,12 @@ export class InterruptedTurns {
   ) {}
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.sweep().finally(() => (this.sweeping = null));
-    }, EVERY_MS);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   /** Stops looking and waits for the turns it is running to end. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.sweeping;
+    await this.periodic.stop();
     await Promise.all(this.running.values());
   }
 
