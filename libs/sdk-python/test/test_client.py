@@ -67,6 +67,19 @@ class ResponsesTest(ClientTestCase):
         self.assertEqual(response["id"], "resp_1")
         self.assertEqual(response_output_text(response), "Next action: refund.")
 
+    def test_compact_response(self):
+        compaction = {"id": "resp_7", "object": "response.compaction", "created_at": 1,
+                      "output": [{"id": "cmp_1", "type": "compaction", "encrypted_content": "sealed"}],
+                      "usage": {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5}}
+        self.server.answer(lambda ex: ex.json(200, compaction))
+        compacted = self.client().compact_response(
+            {"model": "balanced", "previous_response_id": "resp_6", "user": "app-user-123"}, idempotency_key="compact-1")
+        req = self.server.received[0]
+        self.assertEqual((req.method, req.path), ("POST", "/v1/responses/compact"))
+        self.assertEqual(req.body, {"model": "balanced", "previous_response_id": "resp_6", "user": "app-user-123"})
+        self.assertEqual(req.headers["x-idempotency-key"], "compact-1")
+        self.assertEqual(compacted, compaction)
+
     def test_get_response(self):
         self.server.answer(lambda ex: ex.json(200, completed_response("stored", id="resp_42")))
         response = self.client().get_response("resp_42")

@@ -298,7 +298,7 @@ describe('WebSocket mode of /v1/responses', () => {
     let url: string;
     beforeAll(async () => {
       // A second server over the same database, with short-lived connections.
-      server = await startServer({ databaseUrl: t.db.url, masterKey: testMasterKey, adminKey: t.adminKey, roles: ['api'], port: 0, host: '127.0.0.1', bodyLimitBytes: 1024 * 1024, websocketLifetimeMs: 1500 });
+      server = await startServer({ databaseUrl: t.db.url, masterKey: testMasterKey, adminKey: t.adminKey, roles: ['api'], port: 0, host: '127.0.0.1', bodyLimitBytes: 1024 * 1024, websocketLifetimeMs: 3000 });
       url = server.url;
     });
     afterAll(() => server?.close());

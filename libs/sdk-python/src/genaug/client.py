@@ -117,6 +117,13 @@ class GeneralAugmentClient:
         finally:
             response.close()
 
+    def compact_response(
+        self, body: Json, idempotency_key: Optional[str] = None, request_id: Optional[str] = None
+    ) -> Json:
+        """POST /v1/responses/compact: send its ``output`` as the next turn's ``input`` (with the new message after it)."""
+        return self._json("POST", "/v1/responses/compact", body=body,
+                          idempotency_key=idempotency_key, request_id=request_id)
+
     def get_response(self, response_id: str) -> Json:
         """GET /v1/responses/{id}"""
         return self._json("GET", f"/v1/responses/{_quote(response_id)}")
