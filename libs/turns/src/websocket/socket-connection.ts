@@ -58,11 +58,6 @@ export class SocketConnection {
     this.timers.push(lifetime, ping);
   }
 
-  /** Resolves once the turns sent so far have ended. */
-  get idle(): Promise<void> {
-    return this.queue;
-  }
-
   /** Takes no more events; closes once the running and waiting turns have ended. */
   async stop(): Promise<void> {
     this.stopping = true;
