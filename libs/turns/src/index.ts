@@ -12,3 +12,5 @@ export { requestHash, claimWithTurn, IDEMPOTENCY_TTL_MS } from './idempotency/id
 export * from './request-turn/model-request';
 export { turnsMigrations } from './turns.migrations';
 export { turnsInFlightProjection } from './interrupted/turns-in-flight.projection';
+export * from './compact-turn/compaction';
+export { compactionRequest } from './compact-turn/compaction-request';

@@ -154,6 +154,34 @@ export function responsesContract(target: () => Target): void {
       expect(got.body).toMatchObject({ status: 'completed', background: true, output: [{ content: [{ text: 'You said: Background please' }] }] });
     });
 
+    it('compacts a conversation into its user messages and a compaction item the next turn reads', async () => {
+      const user = uniqueUser('compacting');
+      const first = await api.post('/v1/responses', { model: 'balanced', user, input: 'I am planning a trip to Lisbon in May.' });
+      const compacted = await api.post('/v1/responses/compact', { model: 'balanced', user, previous_response_id: first.body.id, input: 'I prefer trains.' });
+      expect(compacted.status).toBe(200);
+      expect(compacted.body).toMatchObject({ object: 'response.compaction', id: expect.stringMatching(/^resp_[0-9a-f]{32}$/), created_at: expect.any(Number) });
+      const output = compacted.body.output as any[];
+      expect(output.slice(0, -1)).toEqual([
+        { id: expect.stringMatching(/^msg_/), type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'I am planning a trip to Lisbon in May.' }] },
+        { id: expect.stringMatching(/^msg_/), type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'I prefer trains.' }] },
+      ]);
+      expect(output.at(-1)).toEqual({ id: expect.stringMatching(/^cmp_/), type: 'compaction', encrypted_content: expect.any(String) });
+      const usage = compacted.body.usage;
+      expect(usage.input_tokens).toBeGreaterThan(0);
+      expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
+
+      // Sent back as input, with the next message: the model reads the summary in its place.
+      const next = await api.post('/v1/responses', { model: 'balanced', user, input: [...output, { role: 'user', content: 'How should I travel?' }] });
+      expect(next.status).toBe(200);
+      expect(next.body.output[0].content[0].text).toBe('You said: How should I travel?');
+      const alone = await api.post('/v1/responses', { model: 'balanced', user, input: 'How should I travel?' });
+      expect(next.body.usage.input_tokens).toBeGreaterThan(alone.body.usage.input_tokens);
+
+      const made = await api.post('/v1/responses', { model: 'balanced', input: [{ type: 'compaction', encrypted_content: 'made up' }, { role: 'user', content: 'x' }] });
+      expect(made).toMatchObject({ status: 400, body: { error: { param: 'input[0].encrypted_content' } } });
+      expect(await api.post('/v1/responses/compact', { model: 'balanced' })).toMatchObject({ status: 400, body: { error: { param: 'input' } } });
+    });
+
     it('does not keep a response sent with store: false', async () => {
       const res = await api.post('/v1/responses', { model: 'balanced', input: 'Forget me', store: false });
       expect(res.status).toBe(200);

@@ -5,6 +5,7 @@ import {
   buildResponse,
   encodeSseEvent,
   inputItems,
+  parseCompactRequest,
   parseCreateResponseRequest,
   SSE_DONE,
   SSE_HEADERS,
@@ -12,7 +13,7 @@ import {
   type ResponseObject,
 } from '@genaug/responses';
 import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memory';
-import { outputAsContext, userText, type ContextItem } from '@genaug/turns';
+import { compactionResource, compactionSummary, compactionTurnBody, outputAsContext, userText, type ContextItem } from '@genaug/turns';
 // Pure functions of the turns slice that its index does not export (yet).
 import { requestHash } from '../../../turns/src/idempotency/idempotency';
 import { replayStream } from '../../../turns/src/request-turn/replay';
@@ -21,6 +22,7 @@ import type { MockLedger } from '../ledger/mock-ledger';
 import type { MockMemory } from '../memory/mock-memory';
 import { sendJson, type MockRequest } from '../mock-http';
 import { checkTurnRequest } from './request-checks';
+import { mockCompactionContent, openMockCompactions } from './mock-compaction';
 import { isFailureTrigger, limitError, triggerOf } from './error-triggers';
 import { answerMockTurn, runMockTurn, turnMetadata, type MockTurnOutcome, type MockTurnPlan } from './mock-turn';
 
@@ -86,7 +88,7 @@ export class MockResponses {
       if (turn) return this.answerRetry(turn, request, req, res);
     }
 
-    const input = inputItems(request) as ContextItem[];
+    const input = openMockCompactions(inputItems(request) as ContextItem[]);
     const plan: MockTurnPlan = {
       responseId: newId('resp'),
       request,
@@ -138,6 +140,27 @@ export class MockResponses {
     const outcome = await answerMockTurn(plan, this.clock);
     finish(outcome);
     this.answer(res, outcome, ctx.requestId);
+  }
+
+  /** POST /v1/responses/compact, as the server answers it; the turn is kept like one not stored. */
+  async compact(req: MockRequest, res: ServerResponse): Promise<void> {
+    const request = parseCreateResponseRequest(compactionTurnBody(parseCompactRequest(req.body)));
+    checkTurnRequest(request);
+    const plan: MockTurnPlan = {
+      responseId: newId('resp'),
+      request,
+      ctx: req.ctx,
+      context: [...this.history(request), ...openMockCompactions(inputItems(request) as ContextItem[])],
+      memory: { ids: [], text: null },
+      candidate: this.router.resolve(request.model)[0],
+      prices: this.router.settingsFor().prices,
+      failure: null,
+      purpose: 'compaction',
+    };
+    const outcome = await answerMockTurn(plan, this.clock);
+    this.ledger.record(plan, outcome);
+    const { response } = outcome;
+    sendJson(res, 200, compactionResource(response, plan.context, mockCompactionContent(compactionSummary(response))), { 'x-request-id': req.ctx.requestId });
   }
 
   get(req: MockRequest, res: ServerResponse, responseId: string): void {

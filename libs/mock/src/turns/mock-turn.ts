@@ -1,7 +1,7 @@
 import { AppError, type Clock, type RequestContext } from '@genaug/kernel';
 import { costUsd, LocalProvider, type ModelCandidate, type ModelRequest, type ModelStreamEvent, type ModelUsage, type PriceTable } from '@genaug/models';
 import { ResponseSequencer, type CreateResponseRequest, type ResponseObject, type ResponseStreamEvent, type TokenCounts } from '@genaug/responses';
-import { answerChunks, toModelRequest, type ContextItem } from '@genaug/turns';
+import { answerChunks, compactionRequest, toModelRequest, type ContextItem } from '@genaug/turns';
 import { FAILURE_TRIGGERS, type FailureTrigger } from './error-triggers';
 import { wholeResponse } from './whole-response';
 
@@ -20,6 +20,8 @@ export interface MockTurnPlan {
   candidate: ModelCandidate;
   prices: PriceTable;
   failure: FailureTrigger | null;
+  /** A compaction (POST /v1/responses/compact) rather than the conversation's next answer. */
+  purpose?: 'answer' | 'compaction';
 }
 
 /** The finished turn, as the caller answers it and the ledger records it. */
@@ -77,7 +79,9 @@ function priced(plan: MockTurnPlan, u: ModelUsage, metadata = turnMetadata(plan.
 
 function modelRequestOf(plan: MockTurnPlan): ModelRequest {
   const instructions = [plan.request.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null;
-  return toModelRequest(plan.request, instructions, plan.context);
+  const request = toModelRequest(plan.request, instructions, plan.context);
+  if (plan.purpose === 'compaction') compactionRequest(request);
+  return request;
 }
 
 export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGenerator<ResponseStreamEvent, MockTurnOutcome> {

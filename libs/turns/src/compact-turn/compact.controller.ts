@@ -1,13 +1,13 @@
-import { createHash } from 'crypto';
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { AppError, badRequest, contextOf } from '@genaug/kernel';
+import { AppError, contextOf } from '@genaug/kernel';
 import { Sealer, WrongExpectedVersionError } from '@genaug/event-store';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
-import { parseCompactRequest, responseOutputText, type CompactedUserMessage, type CompactionResource, type ResponseObject } from '@genaug/responses';
+import { parseCompactRequest, type CompactionResource, type ResponseObject } from '@genaug/responses';
 import { TurnReader } from '../read-response/turn-reader';
 import type { ContextItem } from '../request-turn/model-messages';
 import { IDEMPOTENT_WAIT_MS, idempotencyInProgress, TurnRequests } from '../request-turn/turn-requests';
 import { turnStream } from '../turn.events';
+import { compactionResource, compactionSummary, compactionTurnBody } from './compaction';
 import { sealCompaction } from './compaction-seal';
 
 /**
@@ -30,19 +30,7 @@ export class CompactController {
   @HttpCode(200)
   async compact(@CurrentCaller() caller: Caller, @Body() body: unknown, @Req() req: any): Promise<CompactionResource> {
     if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
-    const compact = parseCompactRequest(body);
-    const empty = compact.input == null || (Array.isArray(compact.input) && compact.input.length === 0);
-    if (empty && !compact.previous_response_id) throw badRequest('input', 'Nothing to compact: send input, previous_response_id, or both');
-    const turn = {
-      model: compact.model,
-      input: compact.input ?? [],
-      previous_response_id: compact.previous_response_id,
-      instructions: compact.instructions,
-      prompt_cache_key: compact.prompt_cache_key,
-      user: compact.user,
-      safety_identifier: compact.safety_identifier,
-      store: false,
-    };
+    const turn = compactionTurnBody(parseCompactRequest(body));
     const started = await this.requests.start(caller, turn, contextOf(req), { purpose: 'compaction' });
     if (started.kind === 'running') {
       let r;
@@ -74,21 +62,6 @@ export class CompactController {
   }
 
   private async resource(response: ResponseObject, context: ContextItem[], projectId: string, user: string): Promise<CompactionResource> {
-    const users: CompactedUserMessage[] = [];
-    context.forEach((item, i) => {
-      if (item.type === 'message' && item.role === 'user') {
-        users.push({ id: itemId('msg', response.id, i), type: 'message', role: 'user', status: 'completed', content: item.content as CompactedUserMessage['content'] });
-      }
-    });
-    return {
-      id: response.id,
-      object: 'response.compaction',
-      created_at: response.created_at,
-      output: [...users, { id: itemId('cmp', response.id, context.length), type: 'compaction', encrypted_content: await sealCompaction(this.sealer, projectId, user, responseOutputText(response)) }],
-      usage: response.usage!,
-    };
+    return compactionResource(response, context, await sealCompaction(this.sealer, projectId, user, compactionSummary(response)));
   }
 }
-
-/** Item ids the same each time a compaction is read back: its response id and the item's place. */
-const itemId = (prefix: string, responseId: string, index: number) => `${prefix}_${createHash('sha256').update(`${responseId}:${index}`).digest('hex').slice(0, 32)}`;

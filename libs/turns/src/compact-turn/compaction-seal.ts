@@ -1,5 +1,5 @@
-import { badRequest } from '@genaug/kernel';
 import { ERASED, isSealed, Sealer } from '@genaug/event-store';
+import { compactionRefused } from './compaction';
 
 // A compaction item's `encrypted_content` is its summary sealed for the turn's user, with the
 // project that made it: only that project can read it back, and erasing the user erases it.
@@ -19,7 +19,7 @@ export function sealCompaction(sealer: Sealer, projectId: string, user: string, 
  * for each, so it tells nothing of other projects.
  */
 export async function openCompaction(sealer: Sealer, projectId: string, encrypted: string, param: string): Promise<string | null> {
-  const refused = () => badRequest(param, 'Not a compaction this project made: send encrypted_content as POST /v1/responses/compact returned it');
+  const refused = () => compactionRefused(param);
   if (!isSealed(encrypted)) throw refused();
   let opened: SealedCompaction | typeof ERASED;
   try {

@@ -5,6 +5,7 @@ import { ModelRouter } from '@genaug/models';
 import { actorOf, ProjectDirectory, type Caller, type ProjectSettings } from '@genaug/projects';
 import { inputItems, type CreateResponseRequest } from '@genaug/responses';
 import { Sealer } from '@genaug/event-store';
+import { compactionMessage } from '../compact-turn/compaction';
 import { openCompaction } from '../compact-turn/compaction-seal';
 import { ConversationStore } from '../conversations/conversation-store';
 import { TurnReader } from '../read-response/turn-reader';
@@ -98,7 +99,7 @@ export class TurnPlanner {
         continue;
       }
       const summary = await openCompaction(this.sealer, projectId, item.encrypted_content, `input[${i}].encrypted_content`);
-      if (summary !== null) opened.push({ type: 'message', role: 'developer', content: [{ type: 'input_text', text: `${COMPACTED_CONVERSATION}\n${summary}` }] });
+      if (summary !== null) opened.push(compactionMessage(summary));
     }
     return opened;
   }
@@ -142,9 +143,6 @@ export class TurnPlanner {
     if (choice === 'required' && !(request.tools ?? []).length) throw badRequest('tool_choice', "tool_choice 'required' needs at least one tool");
   }
 }
-
-/** How the model is told that what follows stands for the earlier conversation. */
-const COMPACTED_CONVERSATION = 'The conversation before this point, compacted:';
 
 /** Every function_call_output answers a function_call before it, in the history or the input. */
 function checkCallOutputs(history: ContextItem[], input: ContextItem[]): void {
