@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '@genaug/kernel';
+import { ResponsesSocketServer } from '@genaug/turns';
 import { MockLedger } from './ledger/mock-ledger';
 import { MOCK_BUILD, MOCK_DEFAULT_PORT, MOCK_PROJECT_ID } from './mock-defaults';
 import { MockMemory } from './memory/mock-memory';
-import { noSuchRoute, readBody, requestContext, requireAdminKey, requireProjectKey, sendError, sendJson, type MockRequest } from './mock-http';
+import { BODY_LIMIT_BYTES, noSuchRoute, readBody, requestContext, requireAdminKey, requireProjectKey, sendError, sendJson, type MockRequest } from './mock-http';
 import { rateLimitHeaders } from './turns/error-triggers';
 import { MockResponses } from './turns/mock-responses';
 
@@ -43,6 +44,8 @@ interface Route {
 }
 
 const segment = '([^/]+)';
+/** As on the server by default: a WebSocket connection lives an hour. */
+const SOCKET_LIFETIME_MS = 60 * 60_000;
 
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const clock = options.clock ?? systemClock;
@@ -127,6 +130,15 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   };
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+  // WebSocket mode of /v1/responses: each response.create a streamed turn, as on the server.
+  const sockets = new ResponsesSocketServer(server, {
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    lifetimeMs: SOCKET_LIFETIME_MS,
+    open: async (headers) => {
+      requireProjectKey({ headers } as MockRequest);
+      return { start: (body, ctx) => responses.startSocketTurn(body, ctx) };
+    },
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -137,7 +149,15 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${shownHost}:${port}`, host, port, close: () => closeServer(server) };
+  return {
+    url: `http://${shownHost}:${port}`,
+    host,
+    port,
+    close: async () => {
+      await sockets.stop();
+      await closeServer(server);
+    },
+  };
 }
 
 function closeServer(server: Server): Promise<void> {

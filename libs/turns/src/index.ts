@@ -14,3 +14,5 @@ export { turnsMigrations } from './turns.migrations';
 export { turnsInFlightProjection } from './interrupted/turns-in-flight.projection';
 export * from './compact-turn/compaction';
 export { compactionRequest } from './compact-turn/compaction-request';
+export { ResponsesSocketServer, type SocketServerOptions } from './websocket/socket-server';
+export type { SocketTurn, SocketTurns } from './websocket/socket-connection';

@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { specResponse } from '../../../libs/responses/test/spec-shapes';
 import { contractClient, uniqueUser } from '../support/client';
 import type { Target } from '../support/targets';
@@ -180,6 +181,42 @@ export function responsesContract(target: () => Target): void {
       const made = await api.post('/v1/responses', { model: 'balanced', input: [{ type: 'compaction', encrypted_content: 'made up' }, { role: 'user', content: 'x' }] });
       expect(made).toMatchObject({ status: 400, body: { error: { param: 'input[0].encrypted_content' } } });
       expect(await api.post('/v1/responses/compact', { model: 'balanced' })).toMatchObject({ status: 400, body: { error: { param: 'input' } } });
+    });
+
+    it('runs response.create events sent over a WebSocket one at a time, streamed as over SSE', async () => {
+      const ws = new WebSocket(`${target().baseUrl.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${target().apiKey}` } });
+      const received: any[] = [];
+      ws.on('message', (data) => received.push(JSON.parse(data.toString())));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const ended = async (n: number) => {
+        for (let i = 0; i < 200 && received.filter((m) => ['response.completed', 'error'].includes(m.type)).length < n; i++) await new Promise((r) => setTimeout(r, 25));
+        return received.filter((m) => ['response.completed', 'error'].includes(m.type))[n - 1];
+      };
+      try {
+        ws.send(JSON.stringify({ type: 'response.create', model: 'balanced', input: SUPPORT_INPUT }));
+        ws.send(JSON.stringify({ type: 'response.cancel' }));
+        const first = await ended(1);
+        const firstTurn = received.slice(0, received.indexOf(first) + 1);
+        expect(firstTurn.map((m) => m.type)).toEqual([
+          'response.created',
+          'response.in_progress',
+          'response.output_item.added',
+          'response.content_part.added',
+          ...firstTurn.filter((m) => m.type === 'response.output_text.delta').map(() => 'response.output_text.delta'),
+          'response.output_text.done',
+          'response.content_part.done',
+          'response.output_item.done',
+          'response.completed',
+        ]);
+        expect(first.response.output[0].content[0].text).toBe(`You said: ${SUPPORT_INPUT}`);
+        expect(await ended(2)).toMatchObject({ type: 'error', status: 400, error: { param: 'type' } });
+        ws.send(JSON.stringify({ type: 'response.create', model: 'balanced', previous_response_id: first.response.id, input: 'And then?' }));
+        const next = await ended(3);
+        expect(next).toMatchObject({ type: 'response.completed', response: { previous_response_id: first.response.id } });
+        expect(next.response.usage.input_tokens).toBeGreaterThan(first.response.usage.input_tokens);
+      } finally {
+        ws.close();
+      }
     });
 
     it('does not keep a response sent with store: false', async () => {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { AppError, newId, notFound, type Clock } from '@genaug/kernel';
+import { AppError, newId, notFound, type Clock, type RequestContext } from '@genaug/kernel';
 import { loadModelEnv, ModelRouter, type ModelCandidate } from '@genaug/models';
 import {
   buildResponse,
@@ -11,6 +11,7 @@ import {
   SSE_HEADERS,
   type CreateResponseRequest,
   type ResponseObject,
+  type ResponseStreamEvent,
 } from '@genaug/responses';
 import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memory';
 import { compactionResource, compactionSummary, compactionTurnBody, outputAsContext, userText, type ContextItem } from '@genaug/turns';
@@ -66,14 +67,54 @@ export class MockResponses {
 
   async create(req: MockRequest, res: ServerResponse): Promise<void> {
     const { ctx } = req;
-    const request = parseCreateResponseRequest(req.body);
+    const started = await this.begin(req.body, ctx);
+    if (started.kind === 'earlier') return this.answerRetry(started.turn, started.request, req, res);
+    if (started.kind === 'queued') {
+      sendJson(res, 200, unfinished(started.turn), { 'x-request-id': ctx.requestId });
+      return;
+    }
+    if (started.request.stream) {
+      const stream = openStream(res, ctx.requestId);
+      const run = started.events();
+      let r = await run.next();
+      for (; !r.done; r = await run.next()) stream.write(r.value);
+      stream.end();
+      return;
+    }
+    this.answer(res, await started.whole(), ctx.requestId);
+  }
+
+  /** A response.create event of a WebSocket connection: a streamed turn, as over HTTP. */
+  async startSocketTurn(body: Record<string, unknown>, ctx: RequestContext): Promise<{ responseId: string; turn: AsyncGenerator<ResponseStreamEvent, MockTurnOutcome> }> {
+    const started = await this.begin(body, ctx);
+    if (started.kind !== 'running') throw new Error(`a WebSocket turn cannot be ${started.kind}`);
+    return { responseId: started.turn.started.id, turn: started.events() };
+  }
+
+  /**
+   * A turn request planned as the server plans it: answered from the turn an earlier request
+   * with its idempotency key started, queued for "the worker" (background), or to run here,
+   * streamed (`events`) or whole; either way the turn is kept and metered once it ends.
+   */
+  private async begin(body: unknown, ctx: RequestContext): Promise<
+    | { kind: 'earlier'; request: CreateResponseRequest; turn: StoredTurn }
+    | { kind: 'queued'; request: CreateResponseRequest; turn: StoredTurn }
+    | {
+        kind: 'running';
+        request: CreateResponseRequest;
+        turn: StoredTurn;
+        events: () => AsyncGenerator<ResponseStreamEvent, MockTurnOutcome>;
+        whole: () => Promise<MockTurnOutcome>;
+      }
+  > {
+    const request = parseCreateResponseRequest(body);
     checkTurnRequest(request);
     const candidate: ModelCandidate = this.router.resolve(request.model)[0];
     const history = this.history(request);
     const trigger = triggerOf(request.user);
     if (trigger && !isFailureTrigger(trigger)) throw limitError(trigger, request, this.clock.now());
 
-    const hash = ctx.idempotencyKey ? requestHash(req.body) : null;
+    const hash = ctx.idempotencyKey ? requestHash(body) : null;
     if (ctx.idempotencyKey) {
       if (ctx.idempotencyKey.length > 256) {
         throw new AppError(400, 'invalid_request', 'X-Idempotency-Key must be at most 256 characters', { param: 'X-Idempotency-Key' });
@@ -85,7 +126,7 @@ export class MockResponses {
         });
       }
       const turn = claimed && this.turns.get(claimed.responseId);
-      if (turn) return this.answerRetry(turn, request, req, res);
+      if (turn) return { kind: 'earlier', request, turn };
     }
 
     const input = openMockCompactions(inputItems(request) as ContextItem[]);
@@ -120,26 +161,25 @@ export class MockResponses {
       }
       this.ledger.record(plan, outcome);
       ended();
+      return outcome;
     };
+    const whole = async () => finish(await answerMockTurn(plan, this.clock));
 
-    if (request.background) {
+    if (request.background && !request.stream) {
       // Queued now, answered by "the worker" right after.
-      sendJson(res, 200, unfinished(turn), { 'x-request-id': ctx.requestId });
-      setImmediate(() => void answerMockTurn(plan, this.clock).then(finish));
-      return;
+      setImmediate(() => void whole());
+      return { kind: 'queued', request, turn };
     }
-    if (request.stream) {
-      const stream = openStream(res, ctx.requestId);
-      const run = runMockTurn(plan, this.clock);
-      let r = await run.next();
-      for (; !r.done; r = await run.next()) stream.write(r.value);
-      finish(r.value);
-      stream.end();
-      return;
-    }
-    const outcome = await answerMockTurn(plan, this.clock);
-    finish(outcome);
-    this.answer(res, outcome, ctx.requestId);
+    const clock = this.clock;
+    return {
+      kind: 'running',
+      request,
+      turn,
+      whole,
+      events: async function* () {
+        return finish(yield* runMockTurn(plan, clock));
+      },
+    };
   }
 
   /** POST /v1/responses/compact, as the server answers it; the turn is kept like one not stored. */

@@ -1,18 +1,21 @@
 import type { WebSocket } from 'ws';
 import { AppError, contextFromHeaders, logger, type RequestContext } from '@genaug/kernel';
-import type { Caller } from '@genaug/projects';
 import type { ResponseStreamEvent } from '@genaug/responses';
-import type { StartedTurn } from '../request-turn/turn-requests';
-import type { TurnOutcome } from '../request-turn/turn-runner';
 import { createBodyOf, socketError } from './socket-events';
 
-/** What a connection needs of the server that accepted it. */
+/** A turn started for a response.create event: its events as they happen, then how it ended. */
+export interface SocketTurn {
+  responseId: string;
+  turn: AsyncGenerator<ResponseStreamEvent, { failure: unknown; httpStatus: number }>;
+}
+
+/** What a connection's events start: the server's turns, or the mock's. */
 export interface SocketTurns {
-  /** The caller of the connection's key now: a key revoked since the connection opened is refused. */
-  authenticate(): Promise<Caller & { kind: 'project_key' }>;
-  /** Starts a turn request (counted against the key's requests per minute like an HTTP one). */
-  start(caller: Caller & { kind: 'project_key' }, body: unknown, ctx: RequestContext, unstoredPrevious: string | null): Promise<StartedTurn>;
-  bodyLimitBytes: number;
+  /**
+   * Starts the turn of a create body (the key checked again, the request counted as over HTTP);
+   * `unstoredPrevious` is the connection's last response, continuable even when not stored.
+   */
+  start(body: Record<string, unknown>, ctx: RequestContext, unstoredPrevious: string | null): Promise<SocketTurn>;
 }
 
 /** At most this many response.create events wait behind the running one; more are refused. */
@@ -42,12 +45,12 @@ export class SocketConnection {
     private readonly socket: WebSocket,
     private readonly headers: Record<string, unknown>,
     private readonly turns: SocketTurns,
-    lifetimeMs: number,
+    private readonly limits: { bodyLimitBytes: number; lifetimeMs: number },
   ) {
     socket.on('message', (data: Buffer, isBinary: boolean) => this.received(data, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => this.timers.forEach(clearTimeout));
-    const lifetime = setTimeout(() => this.expire(), lifetimeMs);
+    const lifetime = setTimeout(() => this.expire(), limits.lifetimeMs);
     const ping = setInterval(() => {
       if (!this.alive) return socket.terminate();
       this.alive = false;
@@ -88,18 +91,15 @@ export class SocketConnection {
 
   private async respond(data: Buffer, isBinary: boolean): Promise<void> {
     if (this.expired) throw connectionLimitReached();
-    const body = createBodyOf(data, isBinary, this.turns.bodyLimitBytes);
-    const caller = await this.turns.authenticate();
+    const body = createBodyOf(data, isBinary, this.limits.bodyLimitBytes);
     // Each event is a request of its own: its own request id; the connection's trace continued.
     const ctx = contextFromHeaders({ 'user-agent': this.headers['user-agent'], traceparent: this.headers.traceparent });
-    const started = await this.turns.start(caller, body, ctx, this.latest);
-    if (started.kind !== 'running') throw new Error(`a WebSocket turn cannot be ${started.kind}`);
-    const { plan, turn } = started;
+    const { responseId, turn } = await this.turns.start(body, ctx, this.latest);
     let sequence = -1;
     // A failed turn's error event goes out with its HTTP status, known once its outcome is: it
     // and the events after it wait for that.
     let held: ResponseStreamEvent[] | null = null;
-    let outcome: TurnOutcome;
+    let outcome: { failure: unknown; httpStatus: number };
     try {
       for (let r = await turn.next(); ; r = await turn.next()) {
         if (r.done) {
@@ -118,7 +118,7 @@ export class SocketConnection {
       return;
     }
     for (const event of held ?? []) this.send(event.type === 'error' ? { ...event, status: outcome.httpStatus } : event);
-    this.latest = outcome.failure ? null : plan.responseId;
+    this.latest = outcome.failure ? null : responseId;
   }
 
   private expire(): void {
