@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { v7 as uuidv7 } from 'uuid';
 
 // Every id in the product is a prefixed UUIDv7, so ids sort by creation time.
@@ -22,4 +23,12 @@ export function newUuid(): string {
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${source.uuid().replace(/-/g, '')}`;
+}
+
+/**
+ * An id derived from what it names (the same every time it is derived), for things that have no
+ * id of their own to keep: an input item's place in a response, a webhook delivery's key.
+ */
+export function derivedId(prefix: string, seed: string): string {
+  return `${prefix}_${createHash('sha256').update(seed).digest('hex').slice(0, 32)}`;
 }

@@ -9,3 +9,4 @@ export * from './sse';
 export * from './error-body';
 export * from './compact-request';
 export * from './compaction-resource';
+export * from './input-items-list';

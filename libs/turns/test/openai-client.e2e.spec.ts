@@ -63,6 +63,17 @@ describe('the official openai client against /v1', () => {
     expect(second.output_text).toContain('get_weather');
   });
 
+  it("lists a response's input items, page after page", async () => {
+    const first = await client.responses.create({ model: 'balanced', input: 'One.' });
+    const second = await client.responses.create({ model: 'balanced', previous_response_id: first.id, input: 'Two.' });
+    const ids: string[] = [];
+    // Pages of one item: the client follows `after` by itself.
+    for await (const item of client.responses.inputItems.list(second.id, { limit: 1, order: 'asc' })) ids.push(item.id!);
+    const whole = await client.responses.inputItems.list(second.id, { order: 'asc' });
+    expect(whole.data.map((i) => i.type)).toEqual(['message', 'message', 'message']);
+    expect(ids).toEqual(whole.data.map((i) => i.id));
+  });
+
   it('surfaces our errors as the client typed errors', async () => {
     await expect(client.responses.create({ model: 'no-such-tier', input: 'x' })).rejects.toMatchObject({ status: 400 });
     const stranger = new OpenAI({ apiKey: 'ga_dev_000000000000000000000000_0000000000000000000000000000000000000000', baseURL: `${t.url}/v1`, maxRetries: 0 });

@@ -219,6 +219,36 @@ export function responsesContract(target: () => Target): void {
       }
     });
 
+    it('lists what a stored response read, history first, in pages', async () => {
+      const first = await api.post('/v1/responses', { model: 'balanced', input: 'My name is Ada.' });
+      const second = await api.post('/v1/responses', { model: 'balanced', previous_response_id: first.body.id, input: [{ role: 'user', content: 'What is my name?' }] });
+      const path = `/v1/responses/${second.body.id}/input_items`;
+      const all = await api.get(`${path}?order=asc`);
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ object: 'list', has_more: false });
+      expect(all.body.data.map((i: any) => [i.type, i.role, i.content[0].text])).toEqual([
+        ['message', 'user', 'My name is Ada.'],
+        ['message', 'assistant', 'You said: My name is Ada.'],
+        ['message', 'user', 'What is my name?'],
+      ]);
+      // The first response's answer keeps its own id; every item has one, the same on each read.
+      expect(all.body.data[1].id).toBe(first.body.output[0].id);
+      expect(all.body.data.every((i: any) => typeof i.id === 'string' && i.status === 'completed')).toBe(true);
+      expect([all.body.first_id, all.body.last_id]).toEqual([all.body.data[0].id, all.body.data[2].id]);
+
+      // Newest first by default, a page at a time.
+      const page1 = await api.get(`${path}?limit=2`);
+      expect(page1.body.data.map((i: any) => i.id)).toEqual([all.body.data[2].id, all.body.data[1].id]);
+      expect(page1.body.has_more).toBe(true);
+      const page2 = await api.get(`${path}?limit=2&after=${page1.body.last_id}`);
+      expect(page2.body).toMatchObject({ data: [{ id: all.body.data[0].id }], has_more: false });
+
+      expect(await api.get(`${path}?limit=0`)).toMatchObject({ status: 400, body: { error: { param: 'limit' } } });
+      expect(await api.get(`${path}?order=sideways`)).toMatchObject({ status: 400, body: { error: { param: 'order' } } });
+      const unstored = await api.post('/v1/responses', { model: 'balanced', input: 'Forget me', store: false });
+      expect((await api.get(`/v1/responses/${unstored.body.id}/input_items`)).status).toBe(404);
+    });
+
     it('does not keep a response sent with store: false', async () => {
       const res = await api.post('/v1/responses', { model: 'balanced', input: 'Forget me', store: false });
       expect(res.status).toBe(200);

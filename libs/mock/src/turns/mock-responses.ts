@@ -5,6 +5,7 @@ import {
   buildResponse,
   encodeSseEvent,
   inputItems,
+  inputItemsPage,
   parseCompactRequest,
   parseCreateResponseRequest,
   SSE_DONE,
@@ -201,6 +202,14 @@ export class MockResponses {
     this.ledger.record(plan, outcome);
     const { response } = outcome;
     sendJson(res, 200, compactionResource(response, plan.context, mockCompactionContent(compactionSummary(response))), { 'x-request-id': req.ctx.requestId });
+  }
+
+  /** GET /v1/responses/{id}/input_items: what the stored response's model read, as the server pages it. */
+  inputItems(req: MockRequest, res: ServerResponse, responseId: string): void {
+    const turn = this.turns.get(responseId);
+    if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
+    const page = inputItemsPage(responseId, turn.context as unknown as Record<string, unknown>[], Object.fromEntries(req.query));
+    sendJson(res, 200, page, { 'x-request-id': req.ctx.requestId });
   }
 
   get(req: MockRequest, res: ServerResponse, responseId: string): void {

@@ -1,5 +1,4 @@
-import { createHash } from 'crypto';
-import { badRequest } from '@genaug/kernel';
+import { badRequest, derivedId } from '@genaug/kernel';
 import { responseOutputText, type CompactedUserMessage, type CompactionResource, type CompactRequest, type ResponseObject } from '@genaug/responses';
 import type { ContextItem } from '../request-turn/model-messages';
 
@@ -53,4 +52,4 @@ export function compactionMessage(summary: string): ContextItem {
 }
 
 /** Item ids the same each time a compaction is read back: its response id and the item's place. */
-const itemId = (prefix: string, responseId: string, index: number) => `${prefix}_${createHash('sha256').update(`${responseId}:${index}`).digest('hex').slice(0, 32)}`;
+const itemId = (prefix: string, responseId: string, index: number) => derivedId(prefix, `${responseId}:${index}`);

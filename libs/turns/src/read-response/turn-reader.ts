@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '@genaug/kernel';
 import { ERASED, EventNotifier, EventStore, Sealer } from '@genaug/event-store';
-import { buildResponse, type CreateResponseRequest, type OutputItem, type ResponseObject } from '@genaug/responses';
+import { buildResponse, inputItemsPage, type CreateResponseRequest, type InputItemsPage, type OutputItem, type ResponseObject } from '@genaug/responses';
 import { turnStream } from '../turn.events';
 import { foldTurn, turnEnded, type TurnState } from './turn-state';
 
@@ -39,6 +39,13 @@ export class TurnReader {
     const state = await this.load(projectId, responseId);
     if (!state.requested.store) throw notFound('Response', 'response_id');
     return this.toResponse(state);
+  }
+
+  /** GET /v1/responses/{id}/input_items: a page of what the stored response's model read. */
+  async inputItems(projectId: string, responseId: string, query: unknown): Promise<InputItemsPage> {
+    const state = await this.load(projectId, responseId);
+    if (!state.requested.store) throw notFound('Response', 'response_id');
+    return inputItemsPage(responseId, (await this.context(state)) as unknown as Record<string, unknown>[], query);
   }
 
   /** The output items of a finished turn, unsealed (empty when erased). */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError, contextOf } from '@genaug/kernel';
 import { WrongExpectedVersionError } from '@genaug/event-store';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
@@ -61,6 +61,12 @@ export class ResponsesController {
       throw err;
     }
     this.send(reply, outcome);
+  }
+
+  @Get(':response_id/input_items')
+  async inputItems(@CurrentCaller() caller: Caller, @Param('response_id') id: string, @Query() query: unknown) {
+    if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
+    return this.reader.inputItems(caller.projectId, id, query);
   }
 
   @Get(':response_id')

@@ -1,5 +1,5 @@
-import { createHash } from 'crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { derivedId } from '@genaug/kernel';
 import { EventStore, fold, WrongExpectedVersionError } from '@genaug/event-store';
 import { deliveryDecider, type DeliveryState } from '../delivery.decider';
 import { deliveryStream, type DeliveryEvent } from '../webhook.events';
@@ -25,7 +25,7 @@ export interface DeliveryRequest {
  * second process, finds it taken. That is what makes each webhook exactly one delivery.
  */
 export function deliveryIdFor(projectId: string, key: string): string {
-  return `dlv_${createHash('sha256').update(`${projectId}\n${key}`).digest('hex').slice(0, 32)}`;
+  return derivedId('dlv', `${projectId}\n${key}`);
 }
 
 /** Asks for signed deliveries; the worker sends them and retries until they land. */
