@@ -79,6 +79,33 @@ describe('a turn whose database connection drops before its outcome is recorded'
     expect(types).toEqual(['TurnRequested', 'TurnStarted', 'ModelCalled', 'TurnCompleted', 'UsageRecorded']);
   }, 60_000);
 
+  it("finds its request recorded when the reply to that append was lost, and goes on to answer", async () => {
+    const auth = await projectKey('Request reply lost');
+    // The turn's request reaches the database and commits; its reply never comes back. Answered
+    // with an error, it would be a recorded turn that no one ends.
+    proxy.loseReplyTo('"type":"TurnRequested"');
+    const res = await http(`${server.url}/v1/responses`, { headers: auth, body: { model: 'balanced', user: 'u-6', input: 'Rebook me' } });
+    expect(res.status).toBe(200);
+    expect(res.body.output[0].content[0].text).toContain('Rebook me');
+    const types = (await db.pool.query('select type from genaug_events where stream_id = $1 order by stream_version', [`turn-${res.body.id}`])).rows.map((r) => r.type);
+    expect(types).toEqual(['TurnRequested', 'TurnStarted', 'ModelCalled', 'TurnCompleted', 'UsageRecorded']);
+  }, 60_000);
+
+  it('finds its key claimed and its request recorded when the reply to that append was lost', async () => {
+    const auth = { ...(await projectKey('Claim reply lost')), 'x-idempotency-key': 'rebook-7' };
+    const calls = upstream.calls.length;
+    proxy.loseReplyTo('"type":"IdempotencyKeyClaimed"');
+    const body = { model: 'balanced', user: 'u-7', input: 'Rebook me once' };
+    const res = await http(`${server.url}/v1/responses`, { headers: auth, body });
+    expect(res.status).toBe(200);
+    const retry = await http(`${server.url}/v1/responses`, { headers: auth, body });
+    expect(retry.status).toBe(200);
+    expect(retry.body.id).toBe(res.body.id);
+    expect(upstream.calls.length - calls).toBe(1);
+    const types = (await db.pool.query('select type from genaug_events where stream_id = $1 order by stream_version', [`turn-${res.body.id}`])).rows.map((r) => r.type);
+    expect(types).toEqual(['TurnRequested', 'TurnStarted', 'ModelCalled', 'TurnCompleted', 'UsageRecorded']);
+  }, 60_000);
+
   it('answers 503 with Retry-After while the database is unreachable, and serves again once it is back', async () => {
     const auth = await projectKey('Unreachable');
     await proxy.cut();

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { z } from 'zod';
 import { AppError } from '@genaug/kernel';
 import { EventStore, registerEvents, WrongExpectedVersionError, type ExpectedVersion, type NewEvent } from '@genaug/event-store';
+import { appendSurely } from '../request-turn/append-surely';
 
 // X-Idempotency-Key, scoped to the project: the first request claims the key by appending to
 // the key's own stream with expected version "no stream", together with its turn's request;
@@ -93,14 +94,24 @@ export async function claimWithTurn(
   let expected: ExpectedVersion = 'no_stream';
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const [, recorded] = await store.appendMany(
-        [
-          { streamId: stream, events: [event], expectedVersion: expected },
-          { streamId: turn.streamId, events: turn.events, expectedVersion: 'no_stream' },
-        ],
-        { flush: turn.flush },
+      // Sent again while the database cannot be reached; an attempt that committed (its reply
+      // lost) is found by the turn's first event.
+      const nextVersion = await appendSurely(
+        store,
+        { streamId: turn.streamId, afterVersion: 0, events: turn.events },
+        async () => {
+          const [, recorded] = await store.appendMany(
+            [
+              { streamId: stream, events: [event], expectedVersion: expected },
+              { streamId: turn.streamId, events: turn.events, expectedVersion: 'no_stream' },
+            ],
+            { flush: turn.flush },
+          );
+          return recorded.nextVersion;
+        },
+        (version) => version,
       );
-      return { won: true, nextVersion: recorded.nextVersion };
+      return { won: true, nextVersion };
     } catch (err) {
       if (!(err instanceof WrongExpectedVersionError) || err.streamId !== stream) throw err;
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { backoffCeilingMs, DATABASE_RETRY, isConnectionFault, logger, newId, newUuid, systemClock } from '@genaug/kernel';
-import { EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type NewEvent, type StreamAppend } from '@genaug/event-store';
+import { newId, systemClock } from '@genaug/kernel';
+import { EventStore, Sealer, type EventMetadata, type NewEvent } from '@genaug/event-store';
 import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, type ModelRequest, type ModelUsage } from '@genaug/models';
 import {
   ResponseSequencer,
@@ -18,6 +18,7 @@ import { responseMetadata } from '../read-response/turn-reader';
 import { turnStream, type TokenUsage } from '../turn.events';
 import { messageCount, outputAsContext } from './model-messages';
 import { compactionRequest } from '../compact-turn/compaction-request';
+import { appendSurely } from './append-surely';
 import { answerChunks, toModelRequest } from './model-request';
 import { started } from './started';
 import { repairInstruction, validateStructuredOutput } from './structured-output';
@@ -69,11 +70,14 @@ export class TurnRunner {
 
   /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
   async record(plan: TurnPlan, startNow: boolean): Promise<number> {
-    const res = await this.store.append(turnStream(plan.responseId), await this.requestEvents(plan, startNow), {
-      expectedVersion: 'no_stream',
-      flush: flushOf(startNow),
-    });
-    return res.nextVersion;
+    const streamId = turnStream(plan.responseId);
+    const events = await this.requestEvents(plan, startNow);
+    return appendSurely(
+      this.store,
+      { streamId, afterVersion: 0, events },
+      async () => (await this.store.append(streamId, events, { expectedVersion: 'no_stream', flush: flushOf(startNow) })).nextVersion,
+      (nextVersion) => nextVersion,
+    );
   }
 
   /** The same, in one append with the claim of the request's X-Idempotency-Key; a lost claim records nothing. */
@@ -369,60 +373,30 @@ export class TurnRunner {
       day: plan.day,
     };
     events.push({ type: 'UsageRecorded', data: recorded, metadata: meta });
-    events[0].eventId = newUuid();
     const outcome = { streamId: turnStream(plan.responseId), events, expectedVersion: version };
     const items = plan.conversationId && !failure ? [...plan.input, ...outputAsContext(response.output)] : null;
-    await this.appendOutcome(outcome, () =>
-      items
-        ? this.conversations.appendWithTurn(
+    // Until it is recorded, the answer exists nowhere else: the client waits (or leaves, and the
+    // turn is still recorded); should this process die meanwhile, the turn is run again elsewhere.
+    await appendSurely(
+      this.store,
+      { streamId: outcome.streamId, afterVersion: version, events },
+      async () => {
+        if (items) {
+          await this.conversations.appendWithTurn(
             outcome,
             { projectId: plan.projectId, conversationId: plan.conversationId!, user: plan.user, responseId: plan.responseId, items },
             meta,
-          )
-        : this.store.append(outcome.streamId, events, { expectedVersion: version }),
+          );
+        } else {
+          await this.store.append(outcome.streamId, events, { expectedVersion: version });
+        }
+      },
+      () => undefined,
     );
     // The turn's budget reservation is settled with what it actually cost, however it ended.
     await this.gate.settle(plan, recorded);
   }
-
-  /**
-   * Appends a turn's outcome, and again for as long as the database cannot be reached: until it
-   * is recorded, the answer exists nowhere else. Its client waits (or leaves: the turn is still
-   * recorded, as for any client that leaves); should this process die meanwhile, the turn is run
-   * again elsewhere. A failed attempt may still have committed (its reply lost with the
-   * connection), so a conflict after one is checked against the outcome's own first event.
-   */
-  private async appendOutcome(outcome: StreamAppend & { expectedVersion: number }, write: () => Promise<unknown>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await write();
-        return;
-      } catch (err) {
-        if (attempt > 1 && err instanceof WrongExpectedVersionError && err.streamId === outcome.streamId) {
-          const ours = await this.recordedAlready(outcome);
-          if (ours) return;
-          if (ours === false) throw err;
-        } else if (!isConnectionFault(err)) {
-          throw err;
-        }
-        if (attempt % 10 === 1) logger.warn({ stream: outcome.streamId, attempt, err: (err as Error).message }, 'turn outcome not recorded yet: the database is unreachable');
-        await new Promise((r) => setTimeout(r, backoffCeilingMs(attempt - 1, DATABASE_RETRY)));
-      }
-    }
-  }
-
-  /** Whether the event after the outcome's expected version is its own; null when that cannot be read now. */
-  private async recordedAlready(outcome: StreamAppend & { expectedVersion: number }): Promise<boolean | null> {
-    try {
-      const [next] = await this.store.readStream(outcome.streamId, { fromVersion: outcome.expectedVersion + 1, limit: 1 });
-      return next?.eventId === outcome.events[0].eventId;
-    } catch (err) {
-      if (isConnectionFault(err)) return null;
-      throw err;
-    }
-  }
 }
-
 
 /** The events that end a response stream. */
 const ENDING_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);

@@ -6,6 +6,7 @@ import type { CreateResponseRequest } from '@genaug/responses';
 import { RunnerHeartbeat } from '../interrupted/runner-heartbeat';
 import type { ContextItem } from '../request-turn/model-messages';
 import { projectDay, type TurnPlan } from '../request-turn/turn-plan';
+import { appendSurely } from '../request-turn/append-surely';
 import { TurnPlanner } from '../request-turn/turn-planner';
 import { TurnRunner } from '../request-turn/turn-runner';
 import { foldTurn, turnEnded, type TurnState } from '../read-response/turn-state';
@@ -37,13 +38,16 @@ export class TurnResumer {
     // Planned before it is taken: a failure here leaves the turn as it was, for the next try.
     const plan = await this.plan(state);
     let version: number;
+    const streamId = turnStream(responseId);
+    const started = [{ type: 'TurnStarted', data: { attempt: state.started + 1, runner: this.heartbeat.id }, metadata: this.metadata(state) }];
     try {
-      const res = await this.store.append(
-        turnStream(responseId),
-        [{ type: 'TurnStarted', data: { attempt: state.started + 1, runner: this.heartbeat.id }, metadata: this.metadata(state) }],
-        { expectedVersion: state.version },
+      // An attempt taken and then lost with its reply would be taken by no one: it is found.
+      version = await appendSurely(
+        this.store,
+        { streamId, afterVersion: state.version, events: started },
+        async () => (await this.store.append(streamId, started, { expectedVersion: state.version })).nextVersion,
+        (nextVersion) => nextVersion,
       );
-      version = res.nextVersion;
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) return;
       throw err;
