@@ -193,6 +193,8 @@ export const createResponseRequestSchema = z.object({
     .nullish(),
   include: z.array(z.string()).nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'priority']).nullish(),
+  /** false: record the request (to continue it with previous_response_id) without asking a model, as OpenAI's WebSocket warm-up does. */
+  generate: z.boolean().nullish(),
 });
 
 export type CreateResponseRequest = z.output<typeof createResponseRequestSchema>;

@@ -178,6 +178,18 @@ describe('WebSocket mode of /v1/responses', () => {
       expect(older.end).toMatchObject({ type: 'error', status: 404 });
     });
 
+    it('warms up with generate: false: no model asked, a response to continue from', async () => {
+      const c = await connect(projectAuth);
+      const before = upstream.calls.length;
+      const warm = await c.turn({ model: 'balanced', store: false, generate: false, instructions: 'Be brief.', input: 'Context: order 42 is late.' });
+      expect(warm.end).toMatchObject({ type: 'response.completed', response: { status: 'completed', output: [], usage: { total_tokens: 0 } } });
+      expect(upstream.calls.length).toBe(before);
+      const next = await c.turn({ model: 'balanced', previous_response_id: warm.end.response.id, input: 'What is late?' });
+      expect(next.end.type).toBe('response.completed');
+      expect(upstream.calls.length).toBe(before + 1);
+      expect(JSON.stringify(upstream.calls[upstream.calls.length - 1].body.messages)).toContain('order 42 is late');
+    });
+
     it('forgets the last response when a request on the connection fails', async () => {
       const c = await connect(projectAuth);
       const first = await c.turn({ model: 'balanced', store: false, input: 'Remember 42.' });

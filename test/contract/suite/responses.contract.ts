@@ -249,6 +249,20 @@ export function responsesContract(target: () => Target): void {
       expect((await api.get(`/v1/responses/${unstored.body.id}/input_items`)).status).toBe(404);
     });
 
+    it('records a warm-up (generate: false) without asking a model, and continues from it', async () => {
+      const instructions = 'Answer in French.';
+      const warm = await api.post('/v1/responses', { model: 'balanced', instructions, input: 'My name is Ada.', generate: false });
+      expect(warm.status).toBe(200);
+      expect(warm.body).toMatchObject({ status: 'completed', output: [], usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 } });
+      expect(warm.body.metadata.general_augment_cost_usd).toBe('0.00000000');
+      expect(warm.body.metadata.general_augment_model).toBeUndefined();
+      const next = await api.post('/v1/responses', { model: 'balanced', previous_response_id: warm.body.id, input: 'What is my name?' });
+      expect(next.status).toBe(200);
+      const alone = await api.post('/v1/responses', { model: 'balanced', input: 'What is my name?' });
+      // The model read the warm-up's input too.
+      expect(next.body.usage.input_tokens).toBeGreaterThan(alone.body.usage.input_tokens);
+    });
+
     it('does not keep a response sent with store: false', async () => {
       const res = await api.post('/v1/responses', { model: 'balanced', input: 'Forget me', store: false });
       expect(res.status).toBe(200);

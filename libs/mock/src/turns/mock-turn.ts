@@ -59,7 +59,7 @@ export async function answerMockTurn(plan: MockTurnPlan, clock: Clock): Promise<
   }
   const { request, candidate } = plan;
   const startedAt = clock.now();
-  const events = await gathered(local.stream(candidate.model, modelRequestOf(plan), new AbortController().signal));
+  const events = await gathered(answerOf(plan, modelRequestOf(plan)));
   const completed = events.find((e) => e.type === 'completed');
   if (completed?.type !== 'completed') throw new AppError(500, 'internal_error', 'The local model ended without completing');
   const { usage, cost, metadata } = priced(plan, completed.usage);
@@ -72,9 +72,19 @@ export async function answerMockTurn(plan: MockTurnPlan, clock: Clock): Promise<
 function priced(plan: MockTurnPlan, u: ModelUsage, metadata = turnMetadata(plan.request, plan.ctx)) {
   const usage: TokenCounts = { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cachedTokens: u.cachedTokens ?? 0, reasoningTokens: u.reasoningTokens ?? 0 };
   const cost = costUsd(`${plan.candidate.provider.name}/${plan.candidate.model}`, u, plan.prices);
-  metadata.general_augment_model = plan.candidate.model;
+  // A warm-up asked no model.
+  if (plan.request.generate !== false) metadata.general_augment_model = plan.candidate.model;
   metadata.general_augment_cost_usd = cost.toFixed(8);
   return { usage, cost, metadata };
+}
+
+/** The local model's answer; none for `generate: false` (a warm-up), as on the server. */
+async function* answerOf(plan: MockTurnPlan, request: ModelRequest): AsyncGenerator<ModelStreamEvent> {
+  if (plan.request.generate === false) {
+    yield { type: 'completed', usage: { inputTokens: 0, outputTokens: 0 }, finishReason: 'stop' };
+    return;
+  }
+  yield* local.stream(plan.candidate.model, request, new AbortController().signal);
 }
 
 function modelRequestOf(plan: MockTurnPlan): ModelRequest {
@@ -113,7 +123,7 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
   const format = modelRequest.textFormat;
   // As on the real server: output that must validate is gathered whole before the client sees it.
   const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
-  const events = validates ? await gathered(local.stream(candidate.model, modelRequest, new AbortController().signal)) : null;
+  const events = validates ? await gathered(answerOf(plan, modelRequest)) : null;
   let usage: TokenCounts | null = null;
   let cost = 0;
   const answered = (u: ModelUsage) => ({ usage, cost } = priced(plan, u, metadata));
@@ -131,7 +141,7 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
     }
     yield* seq.push({ type: 'completed', usage: usage!, finishReason: completed.finishReason });
   } else {
-    for await (const event of local.stream(candidate.model, modelRequest, new AbortController().signal)) {
+    for await (const event of answerOf(plan, modelRequest)) {
       if (event.type === 'completed') {
         answered(event.usage);
         yield* seq.push({ type: 'completed', usage: usage!, finishReason: event.finishReason });

@@ -187,10 +187,12 @@ export class TurnRunner {
       metadata.general_augment_cost_usd = totalCost(attempts).toFixed(8);
     };
 
+    // `generate: false` (a warm-up): the turn is recorded, to be continued, and no model is asked.
+    const generates = request.generate !== false;
     // A turn its client does not stream is answered whole: the model can answer it whole too.
-    const call = validates ? null : this.router.call({ model: request.model, request: modelRequest, settings: plan.settings.models, stream: !!request.stream });
+    const call = validates || !generates ? null : this.router.call({ model: request.model, request: modelRequest, settings: plan.settings.models, stream: !!request.stream });
     const events = call ? started(call) : null;
-    const firstAnswer = validates ? this.complete(plan, modelRequest, attempts, finishCall) : null;
+    const firstAnswer = validates && generates ? this.complete(plan, modelRequest, attempts, finishCall) : null;
     firstAnswer?.catch(() => undefined);
     let before: number;
     try {
@@ -213,7 +215,12 @@ export class TurnRunner {
     };
 
     try {
-      if (call && events) {
+      if (!generates) {
+        usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+        answeredBy = { provider: 'none', model: request.model };
+        metadata.general_augment_cost_usd = (0).toFixed(8);
+        yield* told(seq.push({ type: 'completed', usage, finishReason: 'stop' }));
+      } else if (call && events) {
         try {
           for await (const event of events) {
             if (event.type === 'completed') {
