@@ -16,12 +16,3 @@ export function isConnectionFault(err: unknown): boolean {
   if (SOCKET_ERRORS.has(code) || UNAVAILABLE.test(code)) return true;
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(String(e?.message ?? ''));
 }
-
-/** Codes of a connection that could not be made: nothing was sent, so anything may be sent again. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', '57P03', '53300']);
-
-/** No connection to PostgreSQL could be made: the statement was never sent. */
-export function isConnectFault(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && NOT_CONNECTED.has(code);
-}

@@ -10,8 +10,11 @@ import { keyRateLimited, rateLimitHeaders, type Bucket, type BucketState } from 
 export interface KeyRequest {
   projectId: string;
   keyId: string;
-  /** The Fastify reply: headers go on its raw response, so streamed answers carry them too. */
-  reply: { raw: { setHeader(name: string, value: string): unknown } };
+  /**
+   * The Fastify reply: headers go on its raw response, so streamed answers carry them too. None
+   * for a request that has no headers of its own (a WebSocket event).
+   */
+  reply?: { raw: { setHeader(name: string, value: string): unknown } };
 }
 
 /**
@@ -32,7 +35,7 @@ export class KeyRateLimits implements ProjectKeyRequestCheck {
     private readonly projects: ProjectDirectory,
   ) {}
 
-  async check(req: any, reply: KeyRequest['reply'], caller: Caller & { kind: 'project_key' }): Promise<void> {
+  async check(req: any, reply: NonNullable<KeyRequest['reply']>, caller: Caller & { kind: 'project_key' }): Promise<void> {
     if (!this.options.enabled) return;
     const request = { projectId: caller.projectId, keyId: caller.keyId, reply };
     if (req.method === 'POST' && req.routeOptions?.url === '/v1/responses') this.defer(contextOf(req), request);
@@ -85,7 +88,7 @@ export class KeyRateLimits implements ProjectKeyRequestCheck {
   }
 
   private answer(request: KeyRequest, state: BucketState, now: Date): void {
-    for (const [name, value] of Object.entries(rateLimitHeaders(state))) request.reply.raw.setHeader(name, value);
+    if (request.reply) for (const [name, value] of Object.entries(rateLimitHeaders(state))) request.reply.raw.setHeader(name, value);
     if (!state.allowed) throw keyRateLimited(state, now);
   }
 }

@@ -70,6 +70,15 @@ export class TurnGate {
     if (this.options.enabled) await this.keyLimits.takeLeftover(ctx);
   }
 
+  /**
+   * Leaves a turn request that came without HTTP (a WebSocket event) to be counted against its
+   * key's requests per minute with its admission, as the project key guard does for POST
+   * /v1/responses.
+   */
+  deferKeyRequest(ctx: object, caller: { projectId: string; keyId: string }): void {
+    if (this.options.enabled) this.keyLimits.defer(ctx, { projectId: caller.projectId, keyId: caller.keyId });
+  }
+
   /** Whether the project caps spending anywhere: only then does a turn's reservation decide its admission. */
   capsSpending(settings: ProjectSettings): boolean {
     if (!this.options.enabled) return false;

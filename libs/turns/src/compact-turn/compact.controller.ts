@@ -1,12 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { AppError, contextOf } from '@genaug/kernel';
-import { Sealer, WrongExpectedVersionError } from '@genaug/event-store';
+import { Sealer } from '@genaug/event-store';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import { parseCompactRequest, type CompactionResource, type ResponseObject } from '@genaug/responses';
 import { TurnReader } from '../read-response/turn-reader';
 import type { ContextItem } from '../request-turn/model-messages';
-import { IDEMPOTENT_WAIT_MS, idempotencyInProgress, TurnRequests } from '../request-turn/turn-requests';
-import { turnStream } from '../turn.events';
+import { IDEMPOTENT_WAIT_MS, idempotencyInProgress, outcomeOf, TurnRequests } from '../request-turn/turn-requests';
 import { compactionResource, compactionSummary, compactionTurnBody } from './compaction';
 import { sealCompaction } from './compaction-seal';
 
@@ -33,15 +32,8 @@ export class CompactController {
     const turn = compactionTurnBody(parseCompactRequest(body));
     const started = await this.requests.start(caller, turn, contextOf(req), { purpose: 'compaction' });
     if (started.kind === 'running') {
-      let r;
-      try {
-        for (r = await started.turn.next(); !r.done; r = await started.turn.next());
-      } catch (err) {
-        // Another runner took the turn over (this one was thought gone): its outcome is this request's.
-        if (err instanceof WrongExpectedVersionError && err.streamId === turnStream(started.plan.responseId)) return this.earlier(caller.projectId, started.plan.responseId);
-        throw err;
-      }
-      const outcome = r.value;
+      const outcome = await outcomeOf(started);
+      if (!outcome) return this.earlier(caller.projectId, started.plan.responseId);
       if (outcome.failure) throw new AppError(outcome.httpStatus, outcome.failure.code, outcome.failure.message);
       return this.resource(outcome.response, started.plan.context, caller.projectId, started.plan.user);
     }

@@ -1,13 +1,11 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError, contextOf } from '@genaug/kernel';
-import { WrongExpectedVersionError } from '@genaug/event-store';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import type { CreateResponseRequest, ResponseStreamEvent } from '@genaug/responses';
 import { TurnReader } from '../read-response/turn-reader';
-import { turnStream } from '../turn.events';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
-import { IDEMPOTENT_WAIT_MS, idempotencyInProgress, isQueued, TurnRequests, unrecordedEvent } from './turn-requests';
+import { IDEMPOTENT_WAIT_MS, idempotencyInProgress, isQueued, outcomeOf, TurnRequests, unrecordedEvent } from './turn-requests';
 import type { TurnOutcome } from './turn-runner';
 
 @Controller('v1/responses')
@@ -48,18 +46,8 @@ export class ResponsesController {
       }
       return;
     }
-    let outcome: TurnOutcome;
-    try {
-      let r = await turn.next();
-      while (!r.done) r = await turn.next();
-      outcome = r.value;
-    } catch (err) {
-      // Another runner took the turn over (this one was thought gone): its answer is this request's.
-      if (err instanceof WrongExpectedVersionError && err.streamId === turnStream(plan.responseId)) {
-        return this.answerRetry(caller.projectId, plan.responseId, request, reply, ctx.requestId);
-      }
-      throw err;
-    }
+    const outcome = await outcomeOf(started);
+    if (!outcome) return this.answerRetry(caller.projectId, plan.responseId, request, reply, ctx.requestId);
     this.send(reply, outcome);
   }
 

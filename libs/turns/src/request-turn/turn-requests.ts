@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, systemClock, toAppError, type RequestContext } from '@genaug/kernel';
-import { EventStore } from '@genaug/event-store';
+import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import type { Caller } from '@genaug/projects';
 import { parseCreateResponseRequest, type CreateResponseRequest, type ErrorEvent, type ResponseObject, type ResponseStreamEvent } from '@genaug/responses';
 import { earlierResponse, requestHash } from '../idempotency/idempotency';
 import { TurnReader } from '../read-response/turn-reader';
+import { turnStream } from '../turn.events';
 import { TurnPlanner, type PlanOptions } from './turn-planner';
 import type { TurnDraft, TurnPlan } from './turn-plan';
 import { TurnRunner, type TurnOutcome } from './turn-runner';
@@ -115,6 +116,21 @@ export class TurnRequests {
       throw memory.reason;
     }
     return { ...draft, memory: memory.value };
+  }
+}
+
+/**
+ * Runs a turn this process started to its end, unstreamed: its outcome, or null when another
+ * runner took the turn over (this one was thought gone), whose outcome is then the answer.
+ */
+export async function outcomeOf(started: Extract<StartedTurn, { kind: 'running' }>): Promise<TurnOutcome | null> {
+  try {
+    let r = await started.turn.next();
+    while (!r.done) r = await started.turn.next();
+    return r.value;
+  } catch (err) {
+    if (err instanceof WrongExpectedVersionError && err.streamId === turnStream(started.plan.responseId)) return null;
+    throw err;
   }
 }
 

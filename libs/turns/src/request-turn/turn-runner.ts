@@ -5,7 +5,6 @@ import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, typ
 import {
   ResponseSequencer,
   type FunctionCallItem,
-  type ModelStreamEvent,
   type ResponseObject,
   type ResponseStreamEvent,
   type TokenCounts,

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'http';
-import { Inject, Injectable, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { bearer, PROJECT_KEY_REQUEST_CHECK, ProjectAuth, type ProjectKeyRequestCheck } from '@genaug/projects';
+import { TurnGate } from '@genaug/governance';
+import { bearer, ProjectAuth } from '@genaug/projects';
 import { TurnRequests } from '../request-turn/turn-requests';
 import type { SocketTurns } from './socket-connection';
 import { ResponsesSocketServer } from './socket-server';
@@ -10,9 +11,6 @@ export const RESPONSES_SOCKET_OPTIONS = Symbol('RESPONSES_SOCKET_OPTIONS');
 export interface ResponsesSocketOptions {
   lifetimeMs: number;
 }
-
-/** Rate-limit headers have nowhere to go on a socket's messages. */
-const NO_HEADERS = { raw: { setHeader: () => undefined } };
 
 /**
  * WebSocket mode of POST /v1/responses on the API's HTTP server: upgraded with a project key
@@ -26,8 +24,8 @@ export class ResponsesSocket implements OnApplicationBootstrap, BeforeApplicatio
     private readonly adapterHost: HttpAdapterHost,
     private readonly auth: ProjectAuth,
     private readonly requests: TurnRequests,
+    private readonly gate: TurnGate,
     @Inject(RESPONSES_SOCKET_OPTIONS) private readonly options: ResponsesSocketOptions,
-    @Optional() @Inject(PROJECT_KEY_REQUEST_CHECK) private readonly requestCheck?: ProjectKeyRequestCheck,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,7 +51,7 @@ export class ResponsesSocket implements OnApplicationBootstrap, BeforeApplicatio
         // A key revoked since the connection opened is refused from then on.
         const caller = await this.auth.projectKey(key, 'responses');
         // Counted against the key's requests per minute as the same request over HTTP is.
-        await this.requestCheck?.check({ method: 'POST', routeOptions: { url: '/v1/responses' }, genaugContext: ctx, headers: {} }, NO_HEADERS, caller);
+        this.gate.deferKeyRequest(ctx, caller);
         const started = await this.requests.start(caller, body, ctx, { unstoredPrevious });
         if (started.kind !== 'running') throw new Error(`a WebSocket turn cannot be ${started.kind}`);
         return { responseId: started.plan.responseId, turn: started.turn };
