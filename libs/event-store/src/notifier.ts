@@ -9,6 +9,8 @@ export class EventNotifier {
   private client: Client | null = null;
   private listeners = new Set<(payload: string) => void>();
   private keyListeners = new Set<(keyId: string | null) => void>();
+  /** Listeners of other slices' channels (see `onChannel`). */
+  private channels = new Map<string, Set<(payload: string | null) => void>>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   private connectedOnce = false;
@@ -35,11 +37,28 @@ export class EventNotifier {
     return () => this.keyListeners.delete(listener);
   }
 
+  /**
+   * Notifications on a slice's own channel (`pg_notify(channel, payload)`); `null` means some
+   * may have been missed while the connection was lost.
+   */
+  onChannel(channel: string, listener: (payload: string | null) => void): () => void {
+    if (!/^genaug_[a-z_]+$/.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+    let listeners = this.channels.get(channel);
+    if (!listeners) {
+      this.channels.set(channel, (listeners = new Set()));
+      // Already listening on the others: this one joins them now (a failure is a lost connection).
+      this.client?.query(`listen ${channel}`).catch(() => undefined);
+    }
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
   private async connect(): Promise<void> {
     const client = new Client(this.config);
     client.on('notification', (msg) => {
       if (msg.channel === 'genaug_keys') this.keyListeners.forEach((l) => l(msg.payload ?? ''));
-      else this.listeners.forEach((l) => l(msg.payload ?? ''));
+      else if (msg.channel === 'genaug_events') this.listeners.forEach((l) => l(msg.payload ?? ''));
+      else this.channels.get(msg.channel)?.forEach((l) => l(msg.payload ?? ''));
     });
     const lost = (reason: string) => {
       // Events from a connection we already replaced or closed are not news.
@@ -51,7 +70,7 @@ export class EventNotifier {
     client.on('end', () => lost('connection ended'));
     try {
       await client.connect();
-      await client.query('listen genaug_events; listen genaug_keys');
+      await client.query(['genaug_events', 'genaug_keys', ...this.channels.keys()].map((c) => `listen ${c}`).join('; '));
     } catch (err) {
       client.end().catch(() => undefined);
       if (this.stopped) return;
@@ -69,6 +88,7 @@ export class EventNotifier {
       // Whatever happened while we were away was not heard: wake consumers, forget cached keys.
       this.keyListeners.forEach((l) => l(null));
       this.listeners.forEach((l) => l(''));
+      for (const listeners of this.channels.values()) listeners.forEach((l) => l(null));
     }
     this.connectedOnce = true;
   }

@@ -156,6 +156,29 @@ export class ResponseSequencer {
     }
   }
 
+  /**
+   * The response was cancelled (POST /v1/responses/{id}/cancel), while it ran or as its answer
+   * arrived: the stream ends as a failure does, error (`response_cancelled`) then
+   * response.failed, whose response is `cancelled` and, as it is stored, keeps no output.
+   */
+  cancel(): ResponseStreamEvent[] {
+    const out = this.start();
+    this.output.length = 0;
+    this.message = null;
+    this.calls.clear();
+    this.error = null;
+    this.completedAt = null;
+    this.status = 'cancelled';
+    return [
+      ...out,
+      ...this.emit(() => ({
+        type: 'error',
+        error: { type: 'invalid_request_error', code: 'response_cancelled', message: 'The response was cancelled', param: null },
+      })),
+      ...this.emit(() => ({ type: 'response.failed', response: this.response })),
+    ];
+  }
+
   private fail(failure: ModelFailure): ResponseStreamEvent[] {
     for (const item of this.output) if (item.status === 'in_progress') item.status = 'incomplete';
     this.message = null;

@@ -150,6 +150,14 @@ class RetriesTest(ClientTestCase):
         self.assertEqual(len(self.server.received), 1)
         self.assertEqual(self.sleeps, [])
 
+    def test_retries_a_cancellation_without_a_key(self):
+        cancelled = lambda ex: ex.json(200, dict(completed_response(""), id="resp_9", status="cancelled", output=[]))
+        self.server.answer(self.unavailable, cancelled)
+        response = self.client().cancel_response("resp_9")
+        self.assertEqual(response["status"], "cancelled")
+        self.assertEqual([(r.method, r.path) for r in self.server.received], [("POST", "/v1/responses/resp_9/cancel")] * 2)
+        self.assertEqual(len(self.sleeps), 1)
+
     def test_retries_a_keyed_post_with_jittered_backoff(self):
         self.server.answer(self.unavailable, self.unavailable, self.ok)
         response = self.client().create_response({"model": "m", "input": "x"}, idempotency_key="turn-1")

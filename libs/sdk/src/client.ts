@@ -30,7 +30,7 @@ export interface GeneralAugmentClientOptions {
   baseUrl?: string;
   /** Per request; 60 000 by default; 0 disables it (for apps that apply their own). */
   timeoutMs?: number;
-  /** Retries of safe requests (GETs and calls with an idempotency key); 2 by default. */
+  /** Retries of safe requests (GETs, cancellations and calls with an idempotency key); 2 by default. */
   maxRetries?: number;
   fetch?: typeof fetch;
   /** How to wait between retries (tests pass one that does not wait). */
@@ -118,6 +118,11 @@ export class GeneralAugmentClient {
   /** GET /v1/responses/{id} */
   getResponse(responseId: string, options?: RequestOptions): Promise<ResponseObject> {
     return this.call({ method: 'GET', path: `/v1/responses/${segment(responseId)}`, options });
+  }
+
+  /** POST /v1/responses/{id}/cancel: a queued or running background response ends `cancelled` (again: the same answer). */
+  cancelResponse(responseId: string, options?: RequestOptions): Promise<ResponseObject> {
+    return this.call({ method: 'POST', path: `/v1/responses/${segment(responseId)}/cancel`, repeatable: true, options });
   }
 
   // --- memory ------------------------------------------------------------------------

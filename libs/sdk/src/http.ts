@@ -36,6 +36,8 @@ export interface Call {
   /** Admin routes authenticate with X-Admin-Key. */
   admin?: boolean;
   stream?: boolean;
+  /** Doing it twice is harmless without an idempotency key (e.g. cancelling a response). */
+  repeatable?: boolean;
   options?: RequestOptions;
 }
 
@@ -118,7 +120,7 @@ export class Transport {
   }
 
   private async send(call: Call): Promise<{ response: Response; deadline: Deadline }> {
-    const safe = call.method === 'GET' || Boolean(call.options?.idempotencyKey);
+    const safe = call.method === 'GET' || call.repeatable === true || Boolean(call.options?.idempotencyKey);
     for (let attempt = 0; ; attempt++) {
       const deadline = new Deadline(call.options?.timeoutMs ?? this.config.timeoutMs, call.options?.signal);
       let response: Response;

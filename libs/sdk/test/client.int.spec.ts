@@ -187,6 +187,19 @@ describe('retries', () => {
     expect(sleeps).toEqual([375, 750]);
   });
 
+  it('retries a cancellation, which is harmless to repeat, without a key', async () => {
+    const cancelled = (_req: unknown, res: import('node:http').ServerResponse) =>
+      json(res, 200, { ...completedResponse({ model: 'm', input: 'x' }, ''), id: 'resp_9', status: 'cancelled', output: [] });
+    server.answer(unavailable, cancelled);
+    const response = await client().cancelResponse('resp_9');
+    expect(response.status).toBe('cancelled');
+    expect(server.received.map((r) => [r.method, r.path])).toEqual([
+      ['POST', '/v1/responses/resp_9/cancel'],
+      ['POST', '/v1/responses/resp_9/cancel'],
+    ]);
+    expect(sleeps).toEqual([375]);
+  });
+
   it('honours Retry-After (seconds or a date) on a 429 GET', async () => {
     const limited = (retryAfter: string) => (_req: unknown, res: import('node:http').ServerResponse) =>
       json(res, 429, errorBody('rate_limit_error', 'rate_limited', 'Slow down'), { 'Retry-After': retryAfter });

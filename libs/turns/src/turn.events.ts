@@ -117,10 +117,15 @@ const usageRecorded = z.object({
   cost_usd: z.number().min(0),
   /** Messages in the turn: the input messages plus the output message, if any. */
   messages: z.number().int().min(0),
-  outcome: z.enum(['completed', 'incomplete', 'failed']),
+  /** `cancelled`: what the turn had cost when POST /v1/responses/{id}/cancel stopped it. */
+  outcome: z.enum(['completed', 'incomplete', 'failed', 'cancelled']),
   /** The project's day (its time zone) the turn counts towards, YYYY-MM-DD. */
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
 });
+
+// POST /v1/responses/{id}/cancel of a queued or running background turn; it ends the turn.
+// Its runner then records only what it had spent (ModelCalled, UsageRecorded), never an answer.
+const turnCancelled = z.object({ cancelled_at: z.string(), key_id: z.string().nullable() });
 
 registerEvents({
   TurnRequested: turnRequested,
@@ -130,6 +135,7 @@ registerEvents({
   TurnCompleted: turnCompleted,
   TurnFailed: turnFailed,
   UsageRecorded: usageRecorded,
+  TurnCancelled: turnCancelled,
 });
 
 export type TurnRequestedData = z.infer<typeof turnRequested>;
@@ -138,6 +144,7 @@ export type FunctionCallRequestedData = z.infer<typeof functionCallRequested>;
 export type TurnCompletedData = z.infer<typeof turnCompleted>;
 export type TurnFailedData = z.infer<typeof turnFailed>;
 export type UsageRecordedData = z.infer<typeof usageRecorded>;
+export type TurnCancelledData = z.infer<typeof turnCancelled>;
 
 export type TurnEvent =
   | DomainEvent<'TurnRequested', TurnRequestedData>
@@ -146,9 +153,10 @@ export type TurnEvent =
   | DomainEvent<'FunctionCallRequested', FunctionCallRequestedData>
   | DomainEvent<'TurnCompleted', TurnCompletedData>
   | DomainEvent<'TurnFailed', TurnFailedData>
-  | DomainEvent<'UsageRecorded', UsageRecordedData>;
+  | DomainEvent<'UsageRecorded', UsageRecordedData>
+  | DomainEvent<'TurnCancelled', TurnCancelledData>;
 
-export const TURN_EVENT_TYPES = ['TurnRequested', 'TurnStarted', 'ModelCalled', 'FunctionCallRequested', 'TurnCompleted', 'TurnFailed', 'UsageRecorded'] as const;
+export const TURN_EVENT_TYPES = ['TurnRequested', 'TurnStarted', 'ModelCalled', 'FunctionCallRequested', 'TurnCompleted', 'TurnFailed', 'UsageRecorded', 'TurnCancelled'] as const;
 
 export const turnStream = (responseId: string) => `turn-${responseId}`;
 

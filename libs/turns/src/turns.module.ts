@@ -2,6 +2,8 @@ import { Inject, Module, type BeforeApplicationShutdown, type DynamicModule, typ
 import { SubscriptionHost } from '@genaug/event-store';
 import { ModelsModule } from '@genaug/models';
 import { BackgroundTurns } from './background/background-turns.reactor';
+import { TurnCancellation } from './cancel-turn/turn-cancellation';
+import { TurnCancels } from './cancel-turn/turn-cancels';
 import { CompactController } from './compact-turn/compact.controller';
 import { ConversationStore } from './conversations/conversation-store';
 import { InterruptedTurns } from './interrupted/interrupted-turns';
@@ -50,6 +52,8 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
         TurnPlanner,
         TurnRequests,
         TurnResumer,
+        TurnCancels,
+        TurnCancellation,
         ConversationStore,
         BackgroundTurns,
         RunnerHeartbeat,

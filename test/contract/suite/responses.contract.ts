@@ -155,6 +155,24 @@ export function responsesContract(target: () => Target): void {
       expect(got.body).toMatchObject({ status: 'completed', background: true, output: [{ content: [{ text: 'You said: Background please' }] }] });
     });
 
+    it('cancels only a background response that has not ended', async () => {
+      const plain = await api.post('/v1/responses', { model: 'balanced', input: 'Not in the background' });
+      const notBackground = await api.post(`/v1/responses/${plain.body.id}/cancel`, undefined);
+      expect(notBackground).toMatchObject({ status: 400, body: { reason: 'response_not_cancellable', error: { param: 'response_id' } } });
+
+      const queued = await api.post('/v1/responses', { model: 'balanced', input: 'Quick one', background: true });
+      let got = await api.get(`/v1/responses/${queued.body.id}`);
+      for (let i = 0; i < 200 && got.body.status !== 'completed'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        got = await api.get(`/v1/responses/${queued.body.id}`);
+      }
+      const ended = await api.post(`/v1/responses/${queued.body.id}/cancel`, undefined);
+      expect(ended).toMatchObject({ status: 409, body: { reason: 'response_not_cancellable', error: { type: 'conflict_error', param: 'response_id' } } });
+      expect(ended.body.error.message).toBe('The response has already ended (completed): only a queued or in-progress one can be cancelled');
+      expect((await api.get(`/v1/responses/${queued.body.id}`)).body).toEqual(got.body);
+      expect((await api.post('/v1/responses/resp_00000000000000000000000000000000/cancel', undefined)).status).toBe(404);
+    });
+
     it('compacts a conversation into its user messages and a compaction item the next turn reads', async () => {
       const user = uniqueUser('compacting');
       const first = await api.post('/v1/responses', { model: 'balanced', user, input: 'I am planning a trip to Lisbon in May.' });

@@ -13,7 +13,7 @@ export function turnMetricsReactor(metrics: Metrics): Reactor {
   const requestedAt = new Map<string, number>();
   return {
     name: 'turn-metrics',
-    types: ['TurnRequested', 'ModelCalled', 'TurnCompleted', 'TurnFailed', 'UsageRecorded'],
+    types: ['TurnRequested', 'ModelCalled', 'TurnCompleted', 'TurnFailed', 'TurnCancelled', 'UsageRecorded'],
     async react(events: StoredEvent[]) {
       for (const e of events) observe(e);
     },
@@ -30,8 +30,9 @@ export function turnMetricsReactor(metrics: Metrics): Reactor {
         metrics.modelCallDuration.observe({ provider: d.provider, model: d.model, outcome: d.outcome }, d.latency_ms / 1000);
         return;
       case 'TurnCompleted':
-      case 'TurnFailed': {
-        const status = e.type === 'TurnFailed' ? 'failed' : d.status;
+      case 'TurnFailed':
+      case 'TurnCancelled': {
+        const status = e.type === 'TurnFailed' ? 'failed' : e.type === 'TurnCancelled' ? 'cancelled' : d.status;
         metrics.turns.inc({ status });
         const started = requestedAt.get(e.streamId);
         requestedAt.delete(e.streamId);

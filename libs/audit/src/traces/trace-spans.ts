@@ -78,6 +78,8 @@ export function spanOf(e: StoredEvent): SpanDraft | null {
         status: 'failed',
         attributes: { error: d.error, status_code: d.status_code, usage: d.usage, cost_usd: d.cost_usd },
       };
+    case 'TurnCancelled':
+      return { ...base, kind: 'completion', name: 'cancelled', status: 'cancelled', attributes: { cancelled_at: d.cancelled_at, key_id: d.key_id } };
     default: {
       const kind = spanKindOf(e.type);
       if (!kind) return null;

@@ -5,7 +5,7 @@ import { AdminGuard, CurrentCaller, ProjectAccess, type Caller } from '@genaug/p
 import { instantSchema, pageQuerySchema } from '../list-page';
 import { TraceReader } from './trace-reader';
 
-export const TRACE_STATUSES = ['in_progress', 'completed', 'incomplete', 'failed'] as const;
+export const TRACE_STATUSES = ['in_progress', 'completed', 'incomplete', 'failed', 'cancelled'] as const;
 
 const traceQuerySchema = pageQuerySchema.extend({
   user: z.string().min(1).max(256).optional(),

@@ -172,6 +172,13 @@ class TraceBatch {
           ended_at: e.recordedAt.toISOString(),
           ...usageColumns(d.usage, d.cost_usd),
         });
+        return;
+      case 'TurnCancelled':
+        Object.assign(this.patch(e), { status: 'cancelled', ended_at: e.recordedAt.toISOString() });
+        return;
+      case 'UsageRecorded':
+        // A cancelled turn has no outcome event: what it had spent is recorded after it.
+        if (d.outcome === 'cancelled') Object.assign(this.patch(e), { provider: d.provider, model: d.model, ...usageColumns(d.usage, d.cost_usd) });
     }
   }
 

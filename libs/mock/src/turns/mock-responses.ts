@@ -15,7 +15,7 @@ import {
   type ResponseStreamEvent,
 } from '@genaug/responses';
 import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memory';
-import { compactionResource, compactionSummary, compactionTurnBody, outputAsContext, userText, type ContextItem } from '@genaug/turns';
+import { alreadyEnded, compactionResource, compactionSummary, compactionTurnBody, notBackground, outputAsContext, userText, type ContextItem } from '@genaug/turns';
 // Pure functions of the turns slice that its index does not export (yet).
 import { requestHash } from '../../../turns/src/idempotency/idempotency';
 import { replayStream } from '../../../turns/src/request-turn/replay';
@@ -155,6 +155,11 @@ export class MockResponses {
 
     const finish = (outcome: MockTurnOutcome) => {
       turn.outcome = outcome;
+      // Cancelled while queued: the answer is not the response.
+      if (turn.response?.status === 'cancelled') {
+        ended();
+        return outcome;
+      }
       turn.response = outcome.response;
       if (request.conversation && !outcome.failure) {
         const items = this.conversations.get(request.conversation.id) ?? [];
@@ -212,6 +217,22 @@ export class MockResponses {
     sendJson(res, 200, page, { 'x-request-id': req.ctx.requestId });
   }
 
+  /**
+   * POST /v1/responses/{id}/cancel, refused as the server refuses it. The mock's "worker" answers
+   * a background turn right after it is queued, so it is cancelled only when asked before that.
+   */
+  cancel(req: MockRequest, res: ServerResponse, responseId: string): void {
+    const turn = this.turns.get(responseId);
+    if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
+    if (!turn.request.background) throw notBackground();
+    if (turn.response?.status !== 'cancelled') {
+      if (turn.outcome) throw alreadyEnded(turn.outcome.failure ? 'failed' : turn.outcome.response.status);
+      const { id, createdAt, metadata } = turn.started;
+      turn.response = buildResponse(turn.request, { id, createdAt, status: 'cancelled', metadata });
+    }
+    sendJson(res, 200, turn.response, { 'x-request-id': req.ctx.requestId });
+  }
+
   get(req: MockRequest, res: ServerResponse, responseId: string): void {
     const turn = this.turns.get(responseId);
     if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
@@ -238,8 +259,8 @@ export class MockResponses {
 
   /** A retry with the same key and body: the first request's response, without running the turn again. */
   private async answerRetry(turn: StoredTurn, request: CreateResponseRequest, req: MockRequest, res: ServerResponse): Promise<void> {
-    if (request.background && !turn.outcome) {
-      sendJson(res, 200, unfinished(turn), { 'x-request-id': req.ctx.requestId });
+    if (request.background && (!turn.outcome || turn.response?.status === 'cancelled')) {
+      sendJson(res, 200, turn.response ?? unfinished(turn), { 'x-request-id': req.ctx.requestId });
       return;
     }
     await turn.ended;

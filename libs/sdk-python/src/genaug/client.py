@@ -1,7 +1,7 @@
 """Server-side client for the General Augment API (standard library only).
 
-A request is retried only when doing it twice is harmless (a GET, or a call with an
-idempotency key), only on 429/5xx or a refused connection, at most ``max_retries`` times,
+A request is retried only when doing it twice is harmless (a GET, a cancellation, or a
+call with an idempotency key), only on 429/5xx or a refused connection, at most ``max_retries`` times,
 after Retry-After or a jittered backoff -- never in a tight loop.
 """
 
@@ -127,6 +127,10 @@ class GeneralAugmentClient:
     def get_response(self, response_id: str) -> Json:
         """GET /v1/responses/{id}"""
         return self._json("GET", f"/v1/responses/{_quote(response_id)}")
+
+    def cancel_response(self, response_id: str) -> Json:
+        """POST /v1/responses/{id}/cancel: a queued or running background response ends ``cancelled`` (again: the same answer)."""
+        return self._json("POST", f"/v1/responses/{_quote(response_id)}/cancel", repeatable=True)
 
     # --- memory ----------------------------------------------------------------------
 
@@ -262,6 +266,7 @@ class GeneralAugmentClient:
         stream: bool = False,
         idempotency_key: Optional[str] = None,
         request_id: Optional[str] = None,
+        repeatable: bool = False,
     ) -> http.client.HTTPResponse:
         url = self.base_url + path
         params = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in (query or {}).items() if v is not None}
@@ -269,7 +274,8 @@ class GeneralAugmentClient:
             url += "?" + urllib.parse.urlencode(params)
         data = None if body is None else json.dumps(body).encode("utf-8")
         headers = self._headers(admin, stream, body is not None, idempotency_key, request_id)
-        safe = method == "GET" or bool(idempotency_key)
+        # Repeatable: doing it twice is harmless without a key (cancelling a response).
+        safe = method == "GET" or repeatable or bool(idempotency_key)
         attempt = 0
         while True:
             request = urllib.request.Request(url, data=data, method=method, headers=headers)

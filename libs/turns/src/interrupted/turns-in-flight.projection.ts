@@ -12,7 +12,7 @@ const responseIdOf = (e: StoredEvent) => e.streamId.slice('turn-'.length);
  */
 export const turnsInFlightProjection: Projection = {
   name: 'turns-in-flight',
-  types: ['TurnStarted', 'TurnCompleted', 'TurnFailed'],
+  types: ['TurnStarted', 'TurnCompleted', 'TurnFailed', 'TurnCancelled'],
   tables: [TURNS_IN_FLIGHT_TABLE],
   async setup(client: PoolClient) {
     await client.query(`

@@ -5,6 +5,7 @@ import { TurnGate } from '@genaug/governance';
 import { ProjectDirectory } from '@genaug/projects';
 import type { TurnRequestedData, UsageRecordedData } from '../turn.events';
 import { turnStream } from '../turn.events';
+import { recordedTurn } from '../request-turn/recorded-turn';
 
 const EVERY_MS = 30_000;
 /** A turn that recorded its usage this long ago and still holds its reservation was not settled by its process. */
@@ -51,16 +52,7 @@ export class UnsettledTurns {
         const projectId = requested.metadata.project_id!;
         logger.warn({ response_id: responseId }, 'turn left unsettled by its process: settled from its recorded usage');
         await this.gate.settle(
-          {
-            responseId,
-            projectId,
-            settings: await this.directory.settings(projectId),
-            user: r.user,
-            anonymousUser: r.anonymous_user,
-            request: { model: r.model, metadata: r.metadata },
-            context: [],
-            instructions: null,
-          },
+          recordedTurn(projectId, await this.directory.settings(projectId), r),
           { cost_usd: u.cost_usd, messages: u.messages },
           { onlyHeld: true },
         );

@@ -64,15 +64,19 @@ export class TurnReader {
   async toResponse(state: TurnState): Promise<ResponseObject> {
     const instructions = state.requested.instructions_sealed ? await this.sealer.unseal(state.requested.instructions_sealed) : null;
     const request = { ...state.requested.request, input: '', instructions } as CreateResponseRequest;
-    const status = state.completed
-      ? state.completed.status
-      : state.failed
-        ? 'failed'
-        : state.started
-          ? 'in_progress'
-          : 'queued';
-    const usage = state.completed?.usage ?? state.failed?.usage;
-    const cost = state.completed?.cost_usd ?? state.failed?.cost_usd ?? null;
+    const status = state.cancelled
+      ? 'cancelled'
+      : state.completed
+        ? state.completed.status
+        : state.failed
+          ? 'failed'
+          : state.started
+            ? 'in_progress'
+            : 'queued';
+    // A cancelled turn's cost is what its runner had spent, recorded after the cancellation.
+    const usage = state.completed?.usage ?? state.failed?.usage ?? (state.cancelled ? state.usage?.usage : undefined);
+    const cost = state.completed?.cost_usd ?? state.failed?.cost_usd ?? (state.cancelled ? (state.usage?.cost_usd ?? null) : null);
+    const model = state.completed?.model ?? (state.cancelled ? (state.usage?.model ?? null) : null);
     return buildResponse(request, {
       id: state.requested.response_id,
       createdAt: state.createdAt,
@@ -85,7 +89,7 @@ export class TurnReader {
       error: state.failed ? { code: state.failed.error.code, message: state.failed.error.message } : null,
       incompleteReason: state.completed?.incomplete_reason ?? null,
       model: state.requested.model,
-      metadata: responseMetadata(state, state.completed?.model ?? null, cost),
+      metadata: responseMetadata(state, model, cost),
     });
   }
 

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@genaug/event-store';
-import type { ModelCalledData, TurnCompletedData, TurnFailedData, TurnRequestedData } from '../turn.events';
+import type { ModelCalledData, TurnCancelledData, TurnCompletedData, TurnFailedData, TurnRequestedData, UsageRecordedData } from '../turn.events';
 
 /** A turn's stream folded: what GET /v1/responses/{id} and idempotent retries answer from. */
 export interface TurnState {
@@ -12,6 +12,9 @@ export interface TurnState {
   modelCalls: ModelCalledData[];
   completed: TurnCompletedData | null;
   failed: TurnFailedData | null;
+  cancelled: TurnCancelledData | null;
+  /** What the turn cost, once recorded (with its outcome, or after its cancellation). */
+  usage: UsageRecordedData | null;
   version: number;
 }
 
@@ -28,6 +31,8 @@ export function foldTurn(events: StoredEvent[]): TurnState | null {
     modelCalls: [],
     completed: null,
     failed: null,
+    cancelled: null,
+    usage: null,
     version: 0,
   };
   for (const e of events) {
@@ -36,8 +41,10 @@ export function foldTurn(events: StoredEvent[]): TurnState | null {
     else if (e.type === 'ModelCalled') state.modelCalls.push(e.data);
     else if (e.type === 'TurnCompleted') state.completed = e.data;
     else if (e.type === 'TurnFailed') state.failed = e.data;
+    else if (e.type === 'TurnCancelled') state.cancelled = e.data;
+    else if (e.type === 'UsageRecorded') state.usage = e.data;
   }
   return state;
 }
 
-export const turnEnded = (s: TurnState): boolean => !!(s.completed || s.failed);
+export const turnEnded = (s: TurnState): boolean => !!(s.completed || s.failed || s.cancelled);

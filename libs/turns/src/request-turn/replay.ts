@@ -25,7 +25,9 @@ export function* replayStream(request: CreateResponseRequest, response: Response
         reasoningTokens: usage.output_tokens_details.reasoning_tokens,
       }
     : undefined;
-  if (response.status === 'failed') {
+  if (response.status === 'cancelled') {
+    yield* seq.cancel();
+  } else if (response.status === 'failed') {
     yield* seq.push({ type: 'failed', error: { code: response.error?.code ?? 'server_error', message: response.error?.message ?? 'failed' } });
   } else {
     yield* seq.push({

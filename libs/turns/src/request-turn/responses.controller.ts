@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError, contextOf } from '@genaug/kernel';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import type { CreateResponseRequest, ResponseStreamEvent } from '@genaug/responses';
+import { TurnCancellation } from '../cancel-turn/turn-cancellation';
 import { TurnReader } from '../read-response/turn-reader';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
@@ -14,6 +15,7 @@ export class ResponsesController {
   constructor(
     private readonly requests: TurnRequests,
     private readonly reader: TurnReader,
+    private readonly cancellation: TurnCancellation,
   ) {}
 
   @Post()
@@ -49,6 +51,14 @@ export class ResponsesController {
     const outcome = await outcomeOf(started);
     if (!outcome) return this.answerRetry(caller.projectId, plan.responseId, request, reply, ctx.requestId);
     this.send(reply, outcome);
+  }
+
+  /** A queued or running background response ends `cancelled`; cancelling it again answers the same. */
+  @Post(':response_id/cancel')
+  @HttpCode(200)
+  async cancel(@CurrentCaller() caller: Caller, @Param('response_id') id: string) {
+    if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
+    return this.cancellation.cancel(caller, id);
   }
 
   @Get(':response_id/input_items')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId, systemClock } from '@genaug/kernel';
-import { EventStore, Sealer, type EventMetadata, type NewEvent } from '@genaug/event-store';
+import { EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type NewEvent } from '@genaug/event-store';
 import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, type ModelRequest, type ModelUsage } from '@genaug/models';
 import {
   ResponseSequencer,
@@ -10,11 +10,13 @@ import {
   type TokenCounts,
 } from '@genaug/responses';
 import { TurnGate } from '@genaug/governance';
+import { TurnCancels } from '../cancel-turn/turn-cancels';
 import { ConversationStore } from '../conversations/conversation-store';
 import { claimWithTurn, type Claim } from '../idempotency/idempotency';
 import { RunnerHeartbeat } from '../interrupted/runner-heartbeat';
 import { responseMetadata } from '../read-response/turn-reader';
-import { turnStream, type TokenUsage } from '../turn.events';
+import { foldTurn } from '../read-response/turn-state';
+import { turnStream, type TokenUsage, type UsageRecordedData } from '../turn.events';
 import { messageCount, outputAsContext } from './model-messages';
 import { compactionRequest } from '../compact-turn/compaction-request';
 import { appendSurely } from './append-surely';
@@ -65,6 +67,7 @@ export class TurnRunner {
     private readonly conversations: ConversationStore,
     private readonly gate: TurnGate,
     private readonly heartbeat: RunnerHeartbeat,
+    private readonly cancels: TurnCancels,
   ) {}
 
   /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
@@ -162,20 +165,38 @@ export class TurnRunner {
       metadata,
       events: !!request.stream,
     });
+    // Aborted when the turn's request could not be recorded: an answer that can't be recorded is not wanted.
+    const unrecorded = new AbortController();
+    // A background turn can be cancelled while it runs (POST /v1/responses/{id}/cancel).
+    const cancel = request.background ? this.cancels.watch(plan.responseId) : null;
+    const modelRequest: ModelRequest = {
+      ...toModelRequest(request, [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null, plan.context),
+      signal: cancel ? AbortSignal.any([unrecorded.signal, cancel.signal]) : unrecorded.signal,
+    };
+    try {
+      return yield* this.run(plan, version, seq, metadata, modelRequest, unrecorded, cancel?.signal ?? null);
+    } finally {
+      cancel?.done();
+    }
+  }
+
+  private async *run(
+    plan: TurnPlan,
+    version: number | Promise<number>,
+    seq: ResponseSequencer,
+    metadata: Record<string, string>,
+    modelRequest: ModelRequest,
+    unrecorded: AbortController,
+    cancelled: AbortSignal | null,
+  ): AsyncGenerator<ResponseStreamEvent, TurnOutcome> {
+    const { request } = plan;
     const attempts: ModelAttempt[] = [];
     let usage: TokenCounts | null = null;
     let answeredBy: { provider: string; model: string } | null = null;
     let failure: TurnOutcome['failure'] = null;
     let httpStatus = 200;
-
     const format = request.text?.format ?? undefined;
     const validates = format?.type === 'json_object' || (format?.type === 'json_schema' && !!format.strict);
-    // Aborted when the turn's request could not be recorded: an answer that can't be recorded is not wanted.
-    const unrecorded = new AbortController();
-    const modelRequest: ModelRequest = {
-      ...toModelRequest(request, [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null, plan.context),
-      signal: unrecorded.signal,
-    };
     if (plan.purpose === 'compaction') compactionRequest(modelRequest);
 
     const finishCall = (call: { attempts: readonly ModelAttempt[]; result: { provider: string; model: string; usage: ModelUsage } }) => {
@@ -231,6 +252,7 @@ export class TurnRunner {
           }
         } catch (err) {
           if (err instanceof ModelCallFailed) attempts.push(...err.attempts);
+          else if (cancelled?.aborted) attempts.push(...call.attempts);
           throw err;
         }
       } else {
@@ -264,6 +286,7 @@ export class TurnRunner {
         );
       }
     } catch (err) {
+      if (cancelled?.aborted) return yield* this.endCancelled(plan, seq, attempts, usage, answeredBy);
       const e = err as any;
       failure = {
         code: err instanceof ModelCallFailed ? e.reason : 'server_error',
@@ -276,9 +299,46 @@ export class TurnRunner {
     }
 
     const response = seq.response;
-    await this.recordOutcome(plan, before, response, attempts, usage, answeredBy, failure, httpStatus);
+    try {
+      await this.recordOutcome(plan, before, response, attempts, usage, answeredBy, failure, httpStatus);
+    } catch (err) {
+      // Cancelled before the outcome landed: the answer came too late to be the response.
+      if (err instanceof WrongExpectedVersionError && request.background) return yield* this.endCancelled(plan, seq, attempts, usage, answeredBy, err);
+      throw err;
+    }
     yield* ending;
     return { response, httpStatus, failure };
+  }
+
+  /**
+   * Ends a cancelled turn: records what its model calls cost after the cancellation, settles
+   * that, and ends the stream as cancelled. `conflict` is the outcome's failed append, thrown
+   * again when no cancellation explains it (another runner took the turn over).
+   */
+  private async *endCancelled(
+    plan: TurnPlan,
+    seq: ResponseSequencer,
+    attempts: ModelAttempt[],
+    usage: TokenCounts | null,
+    answeredBy: { provider: string; model: string } | null,
+    conflict?: WrongExpectedVersionError,
+  ): AsyncGenerator<ResponseStreamEvent, TurnOutcome> {
+    const streamId = turnStream(plan.responseId);
+    const state = foldTurn(await this.store.readStream(streamId));
+    if (!state?.cancelled) throw conflict ?? new Error(`Turn ${plan.responseId} was stopped but not cancelled`);
+    if (!state.usage) {
+      const recorded = this.usageRecorded(plan, attempts, usage, answeredBy, 'cancelled', false);
+      const events = [...this.modelCalls(plan, attempts), { type: 'UsageRecorded', data: recorded, metadata: this.metadata(plan) }];
+      await appendSurely(
+        this.store,
+        { streamId, afterVersion: state.version, events },
+        () => this.store.append(streamId, events, { expectedVersion: state.version }),
+        () => undefined,
+      );
+      await this.gate.settle(plan, recorded);
+    }
+    yield* seq.cancel();
+    return { response: seq.response, httpStatus: 200, failure: null };
   }
 
   private async complete(
@@ -299,6 +359,8 @@ export class TurnRunner {
       }
     } catch (err) {
       if (err instanceof ModelCallFailed) attempts.push(...err.attempts);
+      // Stopped (cancelled): the calls made so far are still paid for.
+      else if (request.signal?.aborted) attempts.push(...call.attempts);
       throw err;
     }
     finish(call);
@@ -318,23 +380,7 @@ export class TurnRunner {
     const meta = this.metadata(plan);
     const now = systemClock.now().toISOString();
     const cost = totalCost(attempts);
-    const events: NewEvent[] = attempts.map((a) => ({
-      type: 'ModelCalled',
-      data: {
-        call_id: newId('call'),
-        provider: a.provider,
-        model: a.model,
-        started_at: a.startedAt,
-        latency_ms: a.latencyMs,
-        outcome: a.outcome,
-        error: a.error ?? null,
-        usage: a.usage ? toTokenUsage(toCounts(a.usage)) : null,
-        ...(a.usageEstimated ? { usage_estimated: true } : {}),
-        cost_usd: a.costUsd,
-        purpose: plan.purpose,
-      },
-      metadata: meta,
-    }));
+    const events: NewEvent[] = this.modelCalls(plan, attempts);
     for (const item of response.output) {
       if (item.type !== 'function_call') continue;
       const fc = item as FunctionCallItem;
@@ -366,41 +412,76 @@ export class TurnRunner {
         metadata: meta,
       });
     }
-    const recorded = {
-      user: plan.user,
-      feature: featureOf(plan),
-      source: sourceOf(plan),
-      provider: answeredBy?.provider ?? attempts[attempts.length - 1]?.provider ?? null,
-      model: answeredBy?.model ?? attempts[attempts.length - 1]?.model ?? null,
-      usage: toTokenUsage(usage),
-      cost_usd: cost,
-      messages: messageCount(plan.input) + (response.output.some((i) => i.type === 'message') ? 1 : 0),
-      outcome: failure ? 'failed' : response.status === 'incomplete' ? 'incomplete' : 'completed',
-      day: plan.day,
-    };
+    const outcome = failure ? 'failed' : response.status === 'incomplete' ? 'incomplete' : 'completed';
+    const recorded = this.usageRecorded(plan, attempts, usage, answeredBy, outcome, response.output.some((i) => i.type === 'message'));
     events.push({ type: 'UsageRecorded', data: recorded, metadata: meta });
-    const outcome = { streamId: turnStream(plan.responseId), events, expectedVersion: version };
+    const append = { streamId: turnStream(plan.responseId), events, expectedVersion: version };
     const items = plan.conversationId && !failure ? [...plan.input, ...outputAsContext(response.output)] : null;
     // Until it is recorded, the answer exists nowhere else: the client waits (or leaves, and the
     // turn is still recorded); should this process die meanwhile, the turn is run again elsewhere.
     await appendSurely(
       this.store,
-      { streamId: outcome.streamId, afterVersion: version, events },
+      { streamId: append.streamId, afterVersion: version, events },
       async () => {
         if (items) {
           await this.conversations.appendWithTurn(
-            outcome,
+            append,
             { projectId: plan.projectId, conversationId: plan.conversationId!, user: plan.user, responseId: plan.responseId, items },
             meta,
           );
         } else {
-          await this.store.append(outcome.streamId, events, { expectedVersion: version });
+          await this.store.append(append.streamId, events, { expectedVersion: version });
         }
       },
       () => undefined,
     );
     // The turn's budget reservation is settled with what it actually cost, however it ended.
     await this.gate.settle(plan, recorded);
+  }
+
+  /** One ModelCalled event per provider call the turn made. */
+  private modelCalls(plan: TurnPlan, attempts: ModelAttempt[]): NewEvent[] {
+    const meta = this.metadata(plan);
+    return attempts.map((a) => ({
+      type: 'ModelCalled',
+      data: {
+        call_id: newId('call'),
+        provider: a.provider,
+        model: a.model,
+        started_at: a.startedAt,
+        latency_ms: a.latencyMs,
+        outcome: a.outcome,
+        error: a.error ?? null,
+        usage: a.usage ? toTokenUsage(toCounts(a.usage)) : null,
+        ...(a.usageEstimated ? { usage_estimated: true } : {}),
+        cost_usd: a.costUsd,
+        purpose: plan.purpose,
+      },
+      metadata: meta,
+    }));
+  }
+
+  /** The turn's UsageRecorded: what it cost and counts for, however it ended. */
+  private usageRecorded(
+    plan: TurnPlan,
+    attempts: ModelAttempt[],
+    usage: TokenCounts | null,
+    answeredBy: { provider: string; model: string } | null,
+    outcome: UsageRecordedData['outcome'],
+    answered: boolean,
+  ): UsageRecordedData {
+    return {
+      user: plan.user,
+      feature: featureOf(plan),
+      source: sourceOf(plan),
+      provider: answeredBy?.provider ?? attempts[attempts.length - 1]?.provider ?? null,
+      model: answeredBy?.model ?? attempts[attempts.length - 1]?.model ?? null,
+      usage: toTokenUsage(usage),
+      cost_usd: totalCost(attempts),
+      messages: messageCount(plan.input) + (answered ? 1 : 0),
+      outcome,
+      day: plan.day,
+    };
   }
 }
 
