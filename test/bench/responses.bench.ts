@@ -9,6 +9,8 @@ import { startFakeOpenAI } from '../support/upstreams';
 // `npm run bench:responses`: our POST /v1/responses against the Portkey gateway, both in front of
 // the same zero-latency local OpenAI-compatible upstream, in one run on this machine. Ours
 // commits every turn's events (request, model call, completion, usage) before it answers.
+// Beside them, for reference, a bare server making only the round trips a recorded turn needs
+// (support/round-trip-floor.ts): what those cost here, apart from everything else we do per turn.
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const DURATION_MS = Number(process.env.GENAUG_BENCH_DURATION_MS ?? 8000);
@@ -78,6 +80,13 @@ async function main(): Promise<void> {
     },
     `http://127.0.0.1:${oursPort}/health/live`,
   );
+  const floorPort = await freePort();
+  const floor = await startChild(
+    process.execPath,
+    [path.join(root, 'dist/test/bench/support/round-trip-floor.js')],
+    { DATABASE_URL: await pg.createDatabase('bench_round_trip_floor'), UPSTREAM_URL: upstream.url, PORT: String(floorPort) },
+    `http://127.0.0.1:${floorPort}/`,
+  );
   const portkeyPort = await freePort();
   const portkey = await startChild(
     process.execPath,
@@ -109,9 +118,15 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstream.url },
         body: () => JSON.stringify({ model: 'gpt-bench', messages: [{ role: 'user', content: 'Summarize this support request and suggest the next action.' }] }),
       },
+      {
+        name: 'round-trip-floor',
+        url: `http://127.0.0.1:${floorPort}/v1/responses`,
+        headers: { 'content-type': 'application/json' },
+        body: (w) => JSON.stringify({ user: `bench-user-${w % 8}`, input: 'Summarize this support request and suggest the next action.' }),
+      },
     ];
     const dispatcher = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    // A first round warms up both sides, the load generator and the upstream (their code is
+    // A first round warms up every side, the load generator and the upstream (their code is
     // compiled as it runs) and is not counted. Then rounds alternate which side goes first; each
     // figure is the median round of its side, so a spell of load from elsewhere on the machine
     // hits both alike instead of whichever ran then.
@@ -142,6 +157,13 @@ async function main(): Promise<void> {
       compare('p99 latency, concurrency 32 (lower is better)', 'ms', o.c32.latencyMs.p99, p.c32.latencyMs.p99),
     ];
     printComparisons('POST /v1/responses vs Portkey gateway (same zero-latency upstream)', '@portkey-ai/gateway 1.15.2', rows);
+    const f = results['round-trip-floor'];
+    const reference = [
+      compare('requests/s, concurrency 32', 'req/s', o.c32.operationsPerSecond, f.c32.operationsPerSecond),
+      compare('p50 latency, concurrency 1 (lower is better)', 'ms', o.c1.latencyMs.p50, f.c1.latencyMs.p50),
+      compare('p50 latency, concurrency 32 (lower is better)', 'ms', o.c32.latencyMs.p50, f.c32.latencyMs.p50),
+    ];
+    printComparisons('Reference: POST /v1/responses vs its PostgreSQL round trips and upstream call alone', 'round trips alone', reference);
     const turns: any = await (await fetch(`http://127.0.0.1:${oursPort}/health/ready`)).json();
     writeResults(path.join(root, 'test/bench/results/responses.json'), {
       benchmark: 'responses',
@@ -152,12 +174,14 @@ async function main(): Promise<void> {
       raw: results,
       rounds,
       metrics: rows,
+      reference: { name: 'round trips alone (test/bench/support/round-trip-floor.ts)', metrics: reference },
       readiness: turns.status,
     });
     dispatcher.destroy();
   } finally {
     await ours.stop();
     await portkey.stop();
+    await floor.stop();
     await upstream.close();
     await pg.stop();
   }
