@@ -9,6 +9,7 @@ import { MOCK_BUILD, MOCK_DEFAULT_PORT, MOCK_PROJECT_ID } from './mock-defaults'
 import { MockMemory } from './memory/mock-memory';
 import { BODY_LIMIT_BYTES, noSuchRoute, readBody, requestContext, requireAdminKey, requireProjectKey, sendError, sendJson, type MockRequest } from './mock-http';
 import { rateLimitHeaders } from './turns/error-triggers';
+import { MockConversations } from './turns/mock-conversations';
 import { MockResponses } from './turns/mock-responses';
 
 // `genaug mock`: the app-facing API of General Augment in one process with no database, for
@@ -52,7 +53,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const version = packageVersion();
   const ledger = new MockLedger(clock);
   const memory = new MockMemory(clock);
-  const responses = new MockResponses(ledger, memory, clock);
+  const conversations = new MockConversations(clock);
+  const responses = new MockResponses(ledger, memory, clock, conversations);
   const startedAt = clock.now().toISOString();
   const project = { id: MOCK_PROJECT_ID, object: 'project', name: 'Mock', slug: MOCK_PROJECT_ID, settings: { timezone: 'UTC' }, created_at: startedAt, updated_at: startedAt };
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -78,6 +80,26 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     { method: 'GET', pattern: new RegExp(`^/v1/responses/${segment}$`), handler: app((req, res, [id]) => responses.get(req, res, id)) },
     { method: 'GET', pattern: new RegExp(`^/v1/responses/${segment}/input_items$`), handler: app((req, res, [id]) => responses.inputItems(req, res, id)) },
     { method: 'POST', pattern: new RegExp(`^/v1/responses/${segment}/cancel$`), handler: app((req, res, [id]) => responses.cancel(req, res, id)) },
+    { method: 'POST', pattern: /^\/v1\/conversations$/, handler: app((req, res) => json(200, conversations.create(req.body), req, res)) },
+    { method: 'GET', pattern: new RegExp(`^/v1/conversations/${segment}$`), handler: app((req, res, [id]) => json(200, conversations.get(id), req, res)) },
+    { method: 'POST', pattern: new RegExp(`^/v1/conversations/${segment}$`), handler: app((req, res, [id]) => json(200, conversations.update(id, req.body), req, res)) },
+    { method: 'DELETE', pattern: new RegExp(`^/v1/conversations/${segment}$`), handler: app((req, res, [id]) => json(200, conversations.delete(id), req, res)) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/conversations/${segment}/items$`),
+      handler: app((req, res, [id]) => json(200, conversations.listItems(id, Object.fromEntries(req.query)), req, res)),
+    },
+    { method: 'POST', pattern: new RegExp(`^/v1/conversations/${segment}/items$`), handler: app((req, res, [id]) => json(200, conversations.addItems(id, req.body), req, res)) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/conversations/${segment}/items/${segment}$`),
+      handler: app((req, res, [id, itemId]) => json(200, conversations.getItem(id, itemId), req, res)),
+    },
+    {
+      method: 'DELETE',
+      pattern: new RegExp(`^/v1/conversations/${segment}/items/${segment}$`),
+      handler: app((req, res, [id, itemId]) => json(200, conversations.deleteItem(id, itemId), req, res)),
+    },
     {
       method: 'POST',
       pattern: /^\/v1\/memory$/,

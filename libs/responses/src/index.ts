@@ -10,3 +10,4 @@ export * from './error-body';
 export * from './compact-request';
 export * from './compaction-resource';
 export * from './input-items-list';
+export * from './conversation-api';

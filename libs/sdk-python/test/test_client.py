@@ -80,6 +80,22 @@ class ResponsesTest(ClientTestCase):
         self.assertEqual(req.headers["x-idempotency-key"], "compact-1")
         self.assertEqual(compacted, compaction)
 
+    def test_conversations(self):
+        conversation = {"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": {"topic": "trip"}}
+        page = {"object": "list", "data": [{"id": "msg_2", "type": "message"}], "first_id": "msg_2", "last_id": "msg_2", "has_more": True}
+        self.server.answer(lambda ex: ex.json(200, conversation), lambda ex: ex.json(200, page), lambda ex: ex.json(200, conversation))
+        made = self.client().create_conversation(items=[{"role": "user", "content": "Lisbon"}], metadata={"topic": "trip"})
+        items = self.client().list_conversation_items("conv_1", limit=1, order="asc", after="msg_1")
+        after = self.client().delete_conversation_item("conv_1", "msg_2")
+        self.assertEqual([(r.method, r.path) for r in self.server.received], [
+            ("POST", "/v1/conversations"),
+            ("GET", "/v1/conversations/conv_1/items"),
+            ("DELETE", "/v1/conversations/conv_1/items/msg_2"),
+        ])
+        self.assertEqual(self.server.received[0].body, {"items": [{"role": "user", "content": "Lisbon"}], "metadata": {"topic": "trip"}})
+        self.assertEqual(self.server.received[1].query, {"limit": "1", "order": "asc", "after": "msg_1"})
+        self.assertEqual([made, items, after], [conversation, page, conversation])
+
     def test_get_response(self):
         self.server.answer(lambda ex: ex.json(200, completed_response("stored", id="resp_42")))
         response = self.client().get_response("resp_42")

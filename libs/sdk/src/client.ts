@@ -5,9 +5,12 @@ import type {
   Approval,
   CompactionResource,
   CompactResponseBody,
+  Conversation,
+  ConversationItem,
   CreateApiKeyBody,
   CreateProjectBody,
   CreateResponseBody,
+  InputItem,
   JsonObject,
   ListOf,
   Memory,
@@ -123,6 +126,52 @@ export class GeneralAugmentClient {
   /** POST /v1/responses/{id}/cancel: a queued or running background response ends `cancelled` (again: the same answer). */
   cancelResponse(responseId: string, options?: RequestOptions): Promise<ResponseObject> {
     return this.call({ method: 'POST', path: `/v1/responses/${segment(responseId)}/cancel`, repeatable: true, options });
+  }
+
+  // --- conversations -----------------------------------------------------------------
+
+  /** POST /v1/conversations: a conversation to continue with `conversation: id` (up to 20 first items). */
+  createConversation(body: { items?: InputItem[]; metadata?: Record<string, string> } = {}, options?: RequestOptions): Promise<Conversation> {
+    return this.call({ method: 'POST', path: '/v1/conversations', body, options });
+  }
+
+  /** GET /v1/conversations/{id} */
+  getConversation(conversationId: string, options?: RequestOptions): Promise<Conversation> {
+    return this.call({ method: 'GET', path: `/v1/conversations/${segment(conversationId)}`, options });
+  }
+
+  /** POST /v1/conversations/{id}: replaces its metadata. */
+  updateConversation(conversationId: string, metadata: Record<string, string>, options?: RequestOptions): Promise<Conversation> {
+    return this.call({ method: 'POST', path: `/v1/conversations/${segment(conversationId)}`, body: { metadata }, repeatable: true, options });
+  }
+
+  /** DELETE /v1/conversations/{id}: reads and turns naming it are 404s from then on. */
+  deleteConversation(conversationId: string, options?: RequestOptions): Promise<{ id: string; object: 'conversation.deleted'; deleted: true }> {
+    return this.call({ method: 'DELETE', path: `/v1/conversations/${segment(conversationId)}`, options });
+  }
+
+  /** GET /v1/conversations/{id}/items: newest first unless `order: 'asc'`; page on with `after`. */
+  listConversationItems(
+    conversationId: string,
+    query: { limit?: number; order?: 'asc' | 'desc'; after?: string } = {},
+    options?: RequestOptions,
+  ): Promise<ListOf<ConversationItem> & { first_id: string | null; last_id: string | null; has_more: boolean }> {
+    return this.call({ method: 'GET', path: `/v1/conversations/${segment(conversationId)}/items`, query, options });
+  }
+
+  /** POST /v1/conversations/{id}/items: up to 20 items; answers them with their ids. */
+  addConversationItems(conversationId: string, items: InputItem[], options?: RequestOptions): Promise<ListOf<ConversationItem>> {
+    return this.call({ method: 'POST', path: `/v1/conversations/${segment(conversationId)}/items`, body: { items }, options });
+  }
+
+  /** GET /v1/conversations/{id}/items/{item_id} */
+  getConversationItem(conversationId: string, itemId: string, options?: RequestOptions): Promise<ConversationItem> {
+    return this.call({ method: 'GET', path: `/v1/conversations/${segment(conversationId)}/items/${segment(itemId)}`, options });
+  }
+
+  /** DELETE /v1/conversations/{id}/items/{item_id}: later turns no longer read it; answers the conversation. */
+  deleteConversationItem(conversationId: string, itemId: string, options?: RequestOptions): Promise<Conversation> {
+    return this.call({ method: 'DELETE', path: `/v1/conversations/${segment(conversationId)}/items/${segment(itemId)}`, options });
   }
 
   // --- memory ------------------------------------------------------------------------

@@ -14,6 +14,8 @@ export type {
   CompactionResource,
   CompactResponseBody,
   ContentPart,
+  Conversation,
+  ConversationItem,
   CreateApiKeyBody,
   CreateProjectBody,
   CreateResponseBody,

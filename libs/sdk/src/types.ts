@@ -155,6 +155,17 @@ export interface CompactionResource {
   usage: Usage;
 }
 
+/** A server-side conversation (/v1/conversations): pass its `id` as `conversation` when creating responses. */
+export interface Conversation {
+  id: string;
+  object: 'conversation';
+  created_at: number;
+  metadata: Record<string, string>;
+}
+
+/** One item of a conversation, with its id. */
+export type ConversationItem = JsonObject & { id: string; type: string };
+
 /** One server-sent event of a streamed response: `event` is its type, `data` its decoded JSON. */
 export interface ResponseStreamEvent {
   event: string;

@@ -91,6 +91,27 @@ describe('createResponse', () => {
     expect(compacted).toEqual(compaction);
   });
 
+  it('makes a conversation, pages its items and deletes one', async () => {
+    const conversation = { id: 'conv_1', object: 'conversation', created_at: 1, metadata: { topic: 'trip' } };
+    const page = { object: 'list', data: [{ id: 'msg_2', type: 'message' }], first_id: 'msg_2', last_id: 'msg_2', has_more: true };
+    server.answer(
+      (_req, res) => json(res, 200, conversation),
+      (_req, res) => json(res, 200, page),
+      (_req, res) => json(res, 200, conversation),
+    );
+    const made = await client().createConversation({ items: [{ role: 'user', content: 'Lisbon' }], metadata: { topic: 'trip' } });
+    const items = await client().listConversationItems('conv_1', { limit: 1, order: 'asc', after: 'msg_1' });
+    const after = await client().deleteConversationItem('conv_1', 'msg_2');
+    expect(server.received.map((r) => [r.method, r.path])).toEqual([
+      ['POST', '/v1/conversations'],
+      ['GET', '/v1/conversations/conv_1/items'],
+      ['DELETE', '/v1/conversations/conv_1/items/msg_2'],
+    ]);
+    expect(server.received[0].body).toEqual({ items: [{ role: 'user', content: 'Lisbon' }], metadata: { topic: 'trip' } });
+    expect(server.received[1].query).toEqual({ limit: '1', order: 'asc', after: 'msg_1' });
+    expect([made, items, after]).toEqual([conversation, page, conversation]);
+  });
+
   it('gets a stored response by id', async () => {
     server.answer((req, res) => json(res, 200, { ...completedResponse({ model: 'balanced', input: 'x' }, 'stored'), id: 'resp_42' }));
     const response = await client().getResponse('resp_42');

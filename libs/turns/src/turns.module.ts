@@ -6,6 +6,8 @@ import { TurnCancellation } from './cancel-turn/turn-cancellation';
 import { TurnCancels } from './cancel-turn/turn-cancels';
 import { CompactController } from './compact-turn/compact.controller';
 import { ConversationStore } from './conversations/conversation-store';
+import { Conversations } from './conversations/conversations';
+import { ConversationsController } from './conversations/conversations.controller';
 import { InterruptedTurns } from './interrupted/interrupted-turns';
 import { RunnerHeartbeat } from './interrupted/runner-heartbeat';
 import { UnsettledTurns } from './interrupted/unsettled-turns';
@@ -42,7 +44,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
     return {
       module: TurnsModule,
       imports: [ModelsModule],
-      controllers: [ResponsesController, CompactController],
+      controllers: [ResponsesController, CompactController, ConversationsController],
       providers: [
         { provide: TURNS_OPTIONS, useValue: options },
         { provide: RESPONSES_SOCKET_OPTIONS, useValue: { lifetimeMs: options.websocketLifetimeMs ?? 60 * 60_000 } },
@@ -55,6 +57,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
         TurnCancels,
         TurnCancellation,
         ConversationStore,
+        Conversations,
         BackgroundTurns,
         RunnerHeartbeat,
         InterruptedTurns,

@@ -155,6 +155,39 @@ export function responsesContract(target: () => Target): void {
       expect(got.body).toMatchObject({ status: 'completed', background: true, output: [{ content: [{ text: 'You said: Background please' }] }] });
     });
 
+    it('makes a conversation ahead of its turns, lists, adds and deletes its items, and deletes it', async () => {
+      const made = await api.post('/v1/conversations', { metadata: { topic: 'trip' }, items: [{ role: 'user', content: 'I am planning a trip to Lisbon.' }] });
+      expect(made.status).toBe(200);
+      expect(made.body).toMatchObject({ id: expect.stringMatching(/^conv_/), object: 'conversation', metadata: { topic: 'trip' } });
+      const id = made.body.id;
+      const turn = await api.post('/v1/responses', { model: 'balanced', conversation: id, input: 'Which city?' });
+      expect(turn.status).toBe(200);
+      expect(turn.body.conversation).toEqual({ id });
+      // The turn read the conversation's item before its input.
+      expect(turn.body.usage.input_tokens).toBeGreaterThan((await api.post('/v1/responses', { model: 'balanced', input: 'Which city?' })).body.usage.input_tokens);
+
+      const listed = await api.get(`/v1/conversations/${id}/items?order=asc`);
+      expect(listed.body).toMatchObject({ object: 'list', has_more: false });
+      expect(listed.body.data.map((i: any) => [i.type, i.role, i.content[0].text])).toEqual([
+        ['message', 'user', 'I am planning a trip to Lisbon.'],
+        ['message', 'user', 'Which city?'],
+        ['message', 'assistant', turn.body.output[0].content[0].text],
+      ]);
+      const first = listed.body.data[0];
+      expect((await api.get(`/v1/conversations/${id}/items/${first.id}`)).body).toEqual(first);
+      const added = await api.post(`/v1/conversations/${id}/items`, { items: [{ role: 'user', content: 'Window seat, please.' }] });
+      expect(added.body).toMatchObject({ object: 'list', data: [{ type: 'message', role: 'user', status: 'completed' }], has_more: false });
+      expect(await api.del(`/v1/conversations/${id}/items/${first.id}`)).toMatchObject({ status: 200, body: { id, object: 'conversation' } });
+      const after = await api.get(`/v1/conversations/${id}/items?order=asc`);
+      expect(after.body.data.map((i: any) => i.id)).toEqual([...listed.body.data.slice(1).map((i: any) => i.id), added.body.data[0].id]);
+
+      expect((await api.post(`/v1/conversations/${id}`, { metadata: { topic: 'moved' } })).body).toEqual({ ...made.body, metadata: { topic: 'moved' } });
+      expect((await api.del(`/v1/conversations/${id}`)).body).toEqual({ id, object: 'conversation.deleted', deleted: true });
+      expect((await api.get(`/v1/conversations/${id}`)).status).toBe(404);
+      expect(await api.post('/v1/responses', { model: 'balanced', conversation: id, input: 'Still there?' })).toMatchObject({ status: 404, body: { error: { param: 'conversation' } } });
+      expect(await api.post('/v1/conversations', { items: [{ type: 'item_reference', id: 'msg_1' }] })).toMatchObject({ status: 400, body: { error: { param: 'items[0].type' } } });
+    });
+
     it('cancels only a background response that has not ended', async () => {
       const plain = await api.post('/v1/responses', { model: 'balanced', input: 'Not in the background' });
       const notBackground = await api.post(`/v1/responses/${plain.body.id}/cancel`, undefined);

@@ -22,6 +22,7 @@ import { replayStream } from '../../../turns/src/request-turn/replay';
 import { BoundedMap } from '../bounded-map';
 import type { MockLedger } from '../ledger/mock-ledger';
 import type { MockMemory } from '../memory/mock-memory';
+import type { MockConversations } from './mock-conversations';
 import { sendJson, type MockRequest } from '../mock-http';
 import { checkTurnRequest } from './request-checks';
 import { mockCompactionContent, openMockCompactions } from './mock-compaction';
@@ -30,7 +31,7 @@ import { answerMockTurn, runMockTurn, turnMetadata, type MockTurnOutcome, type M
 
 const MOCK_PROJECT = 'mock';
 
-/** How many recent responses, conversations and idempotency keys the mock remembers. */
+/** How many recent responses and idempotency keys the mock remembers. */
 const MEMORY_CAPACITY = 10_000;
 
 interface StoredTurn {
@@ -48,7 +49,6 @@ export class MockResponses {
   // The defaults only: tiers served by the local models, whatever the environment says.
   private readonly router = new ModelRouter({ env: loadModelEnv({}) });
   private readonly turns = new BoundedMap<string, StoredTurn>(MEMORY_CAPACITY);
-  private readonly conversations = new BoundedMap<string, ContextItem[]>(MEMORY_CAPACITY);
   private readonly keys = new BoundedMap<string, { hash: string; responseId: string }>(MEMORY_CAPACITY);
 
   private readonly recall: MemoryRecall;
@@ -59,6 +59,7 @@ export class MockResponses {
     private readonly ledger: MockLedger,
     memory: MockMemory,
     private readonly clock: Clock,
+    private readonly conversations: MockConversations,
   ) {
     // The real recall (ranking caps, context text) over the mock's memories instead of PostgreSQL.
     const search = { search: async (_projectId: string, input: Parameters<MockMemory['ranked']>[0]) => memory.ranked(input) };
@@ -162,8 +163,7 @@ export class MockResponses {
       }
       turn.response = outcome.response;
       if (request.conversation && !outcome.failure) {
-        const items = this.conversations.get(request.conversation.id) ?? [];
-        this.conversations.set(request.conversation.id, [...items, ...input, ...outputAsContext(outcome.response.output)]);
+        this.conversations.addTurn(request.conversation.id, [...input, ...outputAsContext(outcome.response.output)]);
       }
       this.ledger.record(plan, outcome);
       ended();
@@ -253,7 +253,7 @@ export class MockResponses {
       if (!previous) throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
       return [...previous.context, ...outputAsContext(previous.response?.output ?? [])];
     }
-    if (request.conversation) return this.conversations.get(request.conversation.id) ?? [];
+    if (request.conversation) return this.conversations.history(request.conversation.id);
     return [];
   }
 

@@ -132,6 +132,47 @@ class GeneralAugmentClient:
         """POST /v1/responses/{id}/cancel: a queued or running background response ends ``cancelled`` (again: the same answer)."""
         return self._json("POST", f"/v1/responses/{_quote(response_id)}/cancel", repeatable=True)
 
+    # --- conversations ---------------------------------------------------------------
+
+    def create_conversation(self, items: Optional[list] = None, metadata: Optional[Dict[str, str]] = None) -> Json:
+        """POST /v1/conversations: a conversation to continue with ``conversation=id`` (up to 20 first items)."""
+        body: Json = {}
+        if items is not None:
+            body["items"] = items
+        if metadata is not None:
+            body["metadata"] = metadata
+        return self._json("POST", "/v1/conversations", body=body)
+
+    def get_conversation(self, conversation_id: str) -> Json:
+        """GET /v1/conversations/{id}"""
+        return self._json("GET", f"/v1/conversations/{_quote(conversation_id)}")
+
+    def update_conversation(self, conversation_id: str, metadata: Dict[str, str]) -> Json:
+        """POST /v1/conversations/{id}: replaces its metadata."""
+        return self._json("POST", f"/v1/conversations/{_quote(conversation_id)}", body={"metadata": metadata}, repeatable=True)
+
+    def delete_conversation(self, conversation_id: str) -> Json:
+        """DELETE /v1/conversations/{id}: reads and turns naming it are 404s from then on."""
+        return self._json("DELETE", f"/v1/conversations/{_quote(conversation_id)}")
+
+    def list_conversation_items(self, conversation_id: str, limit: Optional[int] = None,
+                                order: Optional[str] = None, after: Optional[str] = None) -> Json:
+        """GET /v1/conversations/{id}/items: newest first unless ``order="asc"``; page on with ``after``."""
+        return self._json("GET", f"/v1/conversations/{_quote(conversation_id)}/items",
+                          query={"limit": limit, "order": order, "after": after})
+
+    def add_conversation_items(self, conversation_id: str, items: list) -> Json:
+        """POST /v1/conversations/{id}/items: up to 20 items; answers them with their ids."""
+        return self._json("POST", f"/v1/conversations/{_quote(conversation_id)}/items", body={"items": items})
+
+    def get_conversation_item(self, conversation_id: str, item_id: str) -> Json:
+        """GET /v1/conversations/{id}/items/{item_id}"""
+        return self._json("GET", f"/v1/conversations/{_quote(conversation_id)}/items/{_quote(item_id)}")
+
+    def delete_conversation_item(self, conversation_id: str, item_id: str) -> Json:
+        """DELETE /v1/conversations/{id}/items/{item_id}: later turns no longer read it; answers the conversation."""
+        return self._json("DELETE", f"/v1/conversations/{_quote(conversation_id)}/items/{_quote(item_id)}")
+
     # --- memory ----------------------------------------------------------------------
 
     def store_memory(self, body: Json, idempotency_key: Optional[str] = None) -> Json:

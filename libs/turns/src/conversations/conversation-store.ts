@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '@genaug/kernel';
-import { ERASED, EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type StreamAppend } from '@genaug/event-store';
+import { EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type StreamAppend } from '@genaug/event-store';
 import type { ContextItem } from '../request-turn/model-messages';
 import { conversationStream } from './conversation.events';
+import { conversationEntries, foldConversation, type ConversationState } from './conversation-state';
 
 /**
  * Server-side conversation state: each turn's input and output items appended to the
@@ -16,28 +17,21 @@ export class ConversationStore {
     private readonly sealer: Sealer,
   ) {}
 
+  /** What a turn continuing the conversation reads first: its items, in order. */
   async items(projectId: string, conversationId: string): Promise<ContextItem[]> {
-    const events = await this.store.readStream(conversationStream(projectId, conversationId));
-    if (events.length === 0 && conversationId.startsWith('conv_')) throw notFound('Conversation', 'conversation');
-    const items: ContextItem[] = [];
-    for (const e of events) {
-      if (e.type !== 'ConversationItemsAdded') continue;
-      const added = await this.sealer.unsealJson<ContextItem[]>(e.data.items_sealed);
-      if (added !== ERASED) items.push(...added);
+    const state = await this.load(projectId, conversationId);
+    if (!state) {
+      // Ids we issue exist only once made; a client's own id starts its conversation on first use.
+      if (conversationId.startsWith('conv_')) throw notFound('Conversation', 'conversation');
+      return [];
     }
-    return items;
+    if (state.deleted) throw notFound('Conversation', 'conversation');
+    return (await conversationEntries(state, this.sealer)).map((e) => e.item);
   }
 
-  async exists(projectId: string, conversationId: string): Promise<boolean> {
-    return (await this.store.streamVersion(conversationStream(projectId, conversationId))) > 0;
-  }
-
-  async start(projectId: string, conversationId: string, metadata: EventMetadata): Promise<void> {
-    await this.store.append(
-      conversationStream(projectId, conversationId),
-      [{ type: 'ConversationStarted', data: { conversation_id: conversationId, created_by: 'api' }, metadata }],
-      { expectedVersion: 'no_stream' },
-    );
+  /** The conversation as its events tell it; null when it has none. */
+  async load(projectId: string, conversationId: string): Promise<ConversationState | null> {
+    return foldConversation(conversationId, await this.store.readStream(conversationStream(projectId, conversationId)));
   }
 
   /**
