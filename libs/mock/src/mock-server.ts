@@ -79,6 +79,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     { method: 'POST', pattern: /^\/v1\/responses\/compact$/, handler: app((req, res) => responses.compact(req, res)) },
     { method: 'GET', pattern: new RegExp(`^/v1/responses/${segment}$`), handler: app((req, res, [id]) => responses.get(req, res, id)) },
     { method: 'GET', pattern: new RegExp(`^/v1/responses/${segment}/input_items$`), handler: app((req, res, [id]) => responses.inputItems(req, res, id)) },
+    { method: 'DELETE', pattern: new RegExp(`^/v1/responses/${segment}$`), handler: app((req, res, [id]) => responses.delete(req, res, id)) },
     { method: 'POST', pattern: new RegExp(`^/v1/responses/${segment}/cancel$`), handler: app((req, res, [id]) => responses.cancel(req, res, id)) },
     { method: 'POST', pattern: /^\/v1\/conversations$/, handler: app((req, res) => json(200, conversations.create(req.body), req, res)) },
     { method: 'GET', pattern: new RegExp(`^/v1/conversations/${segment}$`), handler: app((req, res, [id]) => json(200, conversations.get(id), req, res)) },

@@ -123,6 +123,11 @@ export class GeneralAugmentClient {
     return this.call({ method: 'GET', path: `/v1/responses/${segment(responseId)}`, options });
   }
 
+  /** DELETE /v1/responses/{id}: an ended response is not found from then on (its events stay in the audit history). */
+  deleteResponse(responseId: string, options?: RequestOptions): Promise<{ id: string; object: 'response'; deleted: true }> {
+    return this.call({ method: 'DELETE', path: `/v1/responses/${segment(responseId)}`, options });
+  }
+
   /** POST /v1/responses/{id}/cancel: a queued or running background response ends `cancelled` (again: the same answer). */
   cancelResponse(responseId: string, options?: RequestOptions): Promise<ResponseObject> {
     return this.call({ method: 'POST', path: `/v1/responses/${segment(responseId)}/cancel`, repeatable: true, options });

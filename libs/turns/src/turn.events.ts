@@ -127,6 +127,10 @@ const usageRecorded = z.object({
 // Its runner then records only what it had spent (ModelCalled, UsageRecorded), never an answer.
 const turnCancelled = z.object({ cancelled_at: z.string(), key_id: z.string().nullable() });
 
+// DELETE /v1/responses/{id} of an ended response: the API answers it as not found from then on.
+// Its events stay in the history, its content sealed for its user until that user is erased.
+const responseDeleted = z.object({ deleted_at: z.string(), key_id: z.string().nullable() });
+
 registerEvents({
   TurnRequested: turnRequested,
   TurnStarted: turnStarted,
@@ -136,6 +140,7 @@ registerEvents({
   TurnFailed: turnFailed,
   UsageRecorded: usageRecorded,
   TurnCancelled: turnCancelled,
+  ResponseDeleted: responseDeleted,
 });
 
 export type TurnRequestedData = z.infer<typeof turnRequested>;
@@ -154,9 +159,10 @@ export type TurnEvent =
   | DomainEvent<'TurnCompleted', TurnCompletedData>
   | DomainEvent<'TurnFailed', TurnFailedData>
   | DomainEvent<'UsageRecorded', UsageRecordedData>
-  | DomainEvent<'TurnCancelled', TurnCancelledData>;
+  | DomainEvent<'TurnCancelled', TurnCancelledData>
+  | DomainEvent<'ResponseDeleted', z.infer<typeof responseDeleted>>;
 
-export const TURN_EVENT_TYPES = ['TurnRequested', 'TurnStarted', 'ModelCalled', 'FunctionCallRequested', 'TurnCompleted', 'TurnFailed', 'UsageRecorded', 'TurnCancelled'] as const;
+export const TURN_EVENT_TYPES = ['TurnRequested', 'TurnStarted', 'ModelCalled', 'FunctionCallRequested', 'TurnCompleted', 'TurnFailed', 'UsageRecorded', 'TurnCancelled', 'ResponseDeleted'] as const;
 
 export const turnStream = (responseId: string) => `turn-${responseId}`;
 

@@ -4,6 +4,7 @@ import { ModelsModule } from '@genaug/models';
 import { BackgroundTurns } from './background/background-turns.reactor';
 import { TurnCancellation } from './cancel-turn/turn-cancellation';
 import { TurnCancels } from './cancel-turn/turn-cancels';
+import { ResponseDeletion } from './delete-response/response-deletion';
 import { CompactController } from './compact-turn/compact.controller';
 import { ConversationStore } from './conversations/conversation-store';
 import { Conversations } from './conversations/conversations';
@@ -56,6 +57,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
         TurnResumer,
         TurnCancels,
         TurnCancellation,
+        ResponseDeletion,
         ConversationStore,
         Conversations,
         BackgroundTurns,

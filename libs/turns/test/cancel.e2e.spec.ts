@@ -150,6 +150,40 @@ describe('cancelling a background response', () => {
     }
   });
 
+  it('deletes a response only once it has ended; its history stays for auditors', async () => {
+    upstream.options.chunkDelayMs = 2_000;
+    const res = await fetch(`${t.url}/v1/responses`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'balanced', user: 'u-2', input: 'Another long story', background: true, stream: true }),
+    });
+    let responseId = '';
+    let refused: Promise<unknown> | null = null;
+    await readSse(res, (e) => {
+      if (e.event === 'response.created') responseId = e.data.response.id;
+      if (e.event === 'response.output_text.delta' && !refused) {
+        // Still running: a 409, and the turn goes on; then it is cancelled.
+        refused = http(`${t.url}/v1/responses/${responseId}`, { method: 'DELETE', headers: auth }).then(async (r) => {
+          await client.responses.cancel(responseId);
+          return r;
+        });
+      }
+    });
+    expect(await refused).toMatchObject({ status: 409, body: { reason: 'response_in_progress' } });
+    await waitFor(async () => (await events(responseId)).some((e: any) => e.type === 'UsageRecorded'), 'the cancelled turn\'s usage');
+
+    await client.responses.delete(responseId);
+    await expect(client.responses.retrieve(responseId)).rejects.toMatchObject({ status: 404 });
+    await expect(client.responses.cancel(responseId)).rejects.toMatchObject({ status: 404 });
+    const log = await events(responseId);
+    expect(log.at(-1)).toMatchObject({ type: 'ResponseDeleted', data: { key_id: expect.any(String) } });
+    // Auditors still read the turn in its trace.
+    await waitFor(async () => {
+      const trace = await http(`${t.url}/api/v1/admin/projects/${projectId}/traces?status=cancelled`, { headers: { 'x-admin-key': t.adminKey } });
+      return trace.body.data.some((r: any) => r.response_id === responseId);
+    }, 'the deleted response\'s trace');
+  });
+
   it('refuses to cancel what is not a running background response', async () => {
     const plain = await post({ model: 'balanced', input: 'Not in the background' });
     expect(plain.status).toBe(200);

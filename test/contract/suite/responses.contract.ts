@@ -188,6 +188,20 @@ export function responsesContract(target: () => Target): void {
       expect(await api.post('/v1/conversations', { items: [{ type: 'item_reference', id: 'msg_1' }] })).toMatchObject({ status: 400, body: { error: { param: 'items[0].type' } } });
     });
 
+    it('deletes a response: the API finds it no more, nor continues from it', async () => {
+      const key = { 'x-idempotency-key': uniqueUser('delete-me') };
+      const made = await api.post('/v1/responses', { model: 'balanced', input: 'Forget this one' }, key);
+      const id = made.body.id;
+      expect(await api.del(`/v1/responses/${id}`)).toMatchObject({ status: 200, body: { id, object: 'response', deleted: true } });
+      expect((await api.get(`/v1/responses/${id}`)).status).toBe(404);
+      expect((await api.get(`/v1/responses/${id}/input_items`)).status).toBe(404);
+      expect(await api.post('/v1/responses', { model: 'balanced', previous_response_id: id, input: 'And then?' })).toMatchObject({ status: 404, body: { error: { param: 'previous_response_id' } } });
+      // A retry of its request finds it no more than GET does: no second turn either.
+      expect((await api.post('/v1/responses', { model: 'balanced', input: 'Forget this one' }, key)).status).toBe(404);
+      expect((await api.del(`/v1/responses/${id}`)).status).toBe(404);
+      expect((await api.del('/v1/responses/resp_00000000000000000000000000000000')).status).toBe(404);
+    });
+
     it('cancels only a background response that has not ended', async () => {
       const plain = await api.post('/v1/responses', { model: 'balanced', input: 'Not in the background' });
       const notBackground = await api.post(`/v1/responses/${plain.body.id}/cancel`, undefined);

@@ -15,7 +15,7 @@ import {
   type ResponseStreamEvent,
 } from '@genaug/responses';
 import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memory';
-import { alreadyEnded, compactionResource, compactionSummary, compactionTurnBody, notBackground, outputAsContext, userText, type ContextItem } from '@genaug/turns';
+import { alreadyEnded, responseInProgress, compactionResource, compactionSummary, compactionTurnBody, notBackground, outputAsContext, userText, type ContextItem } from '@genaug/turns';
 // Pure functions of the turns slice that its index does not export (yet).
 import { requestHash } from '../../../turns/src/idempotency/idempotency';
 import { replayStream } from '../../../turns/src/request-turn/replay';
@@ -127,8 +127,12 @@ export class MockResponses {
           param: 'X-Idempotency-Key',
         });
       }
-      const turn = claimed && this.turns.get(claimed.responseId);
-      if (turn) return { kind: 'earlier', request, turn };
+      if (claimed) {
+        // The first request's response was deleted since: found no more than GET finds it.
+        const turn = this.turns.get(claimed.responseId);
+        if (!turn) throw notFound('Response', 'response_id');
+        return { kind: 'earlier', request, turn };
+      }
     }
 
     const input = openMockCompactions(inputItems(request) as ContextItem[]);
@@ -231,6 +235,15 @@ export class MockResponses {
       turn.response = buildResponse(turn.request, { id, createdAt, status: 'cancelled', metadata });
     }
     sendJson(res, 200, turn.response, { 'x-request-id': req.ctx.requestId });
+  }
+
+  /** DELETE /v1/responses/{id}: an ended response is forgotten; one still running is a 409, as on the server. */
+  delete(req: MockRequest, res: ServerResponse, responseId: string): void {
+    const turn = this.turns.get(responseId);
+    if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
+    if (!turn.outcome && turn.response?.status !== 'cancelled') throw responseInProgress();
+    this.turns.delete(responseId);
+    sendJson(res, 200, { id: responseId, object: 'response', deleted: true }, { 'x-request-id': req.ctx.requestId });
   }
 
   get(req: MockRequest, res: ServerResponse, responseId: string): void {

@@ -128,6 +128,10 @@ class GeneralAugmentClient:
         """GET /v1/responses/{id}"""
         return self._json("GET", f"/v1/responses/{_quote(response_id)}")
 
+    def delete_response(self, response_id: str) -> Json:
+        """DELETE /v1/responses/{id}: an ended response is not found from then on (its events stay in the audit history)."""
+        return self._json("DELETE", f"/v1/responses/{_quote(response_id)}")
+
     def cancel_response(self, response_id: str) -> Json:
         """POST /v1/responses/{id}/cancel: a queued or running background response ends ``cancelled`` (again: the same answer)."""
         return self._json("POST", f"/v1/responses/{_quote(response_id)}/cancel", repeatable=True)

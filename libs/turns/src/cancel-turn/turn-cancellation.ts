@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { notFound, systemClock } from '@genaug/kernel';
+import { systemClock } from '@genaug/kernel';
 import { EventStore, WrongExpectedVersionError, type NewEvent } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { actorOf, ProjectDirectory, type Caller } from '@genaug/projects';
@@ -35,8 +35,7 @@ export class TurnCancellation {
 
   async cancel(caller: Caller & { kind: 'project_key' }, responseId: string): Promise<ResponseObject> {
     for (let tries = 1; ; tries++) {
-      const state = await this.reader.load(caller.projectId, responseId);
-      if (!state.requested.store) throw notFound('Response', 'response_id');
+      const state = await this.reader.stored(caller.projectId, responseId);
       if (!state.requested.background) throw notBackground();
       if (state.cancelled) return this.reader.toResponse(state);
       if (turnEnded(state)) throw alreadyEnded(state.failed ? 'failed' : state.completed!.status);

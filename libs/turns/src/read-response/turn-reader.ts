@@ -35,16 +35,20 @@ export class TurnReader {
     return state;
   }
 
-  async response(projectId: string, responseId: string): Promise<ResponseObject> {
+  /** The turn of a response the API shows: stored (not `store: false`) and not deleted; else a 404. */
+  async stored(projectId: string, responseId: string): Promise<TurnState> {
     const state = await this.load(projectId, responseId);
-    if (!state.requested.store) throw notFound('Response', 'response_id');
-    return this.toResponse(state);
+    if (!state.requested.store || state.deleted) throw notFound('Response', 'response_id');
+    return state;
+  }
+
+  async response(projectId: string, responseId: string): Promise<ResponseObject> {
+    return this.toResponse(await this.stored(projectId, responseId));
   }
 
   /** GET /v1/responses/{id}/input_items: a page of what the stored response's model read. */
   async inputItems(projectId: string, responseId: string, query: unknown): Promise<InputItemsPage> {
-    const state = await this.load(projectId, responseId);
-    if (!state.requested.store) throw notFound('Response', 'response_id');
+    const state = await this.stored(projectId, responseId);
     return inputItemsPage(responseId, (await this.context(state)) as unknown as Record<string, unknown>[], query);
   }
 

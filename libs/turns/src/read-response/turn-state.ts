@@ -13,6 +13,8 @@ export interface TurnState {
   completed: TurnCompletedData | null;
   failed: TurnFailedData | null;
   cancelled: TurnCancelledData | null;
+  /** DELETE /v1/responses/{id}: the API no longer finds it. */
+  deleted: boolean;
   /** What the turn cost, once recorded (with its outcome, or after its cancellation). */
   usage: UsageRecordedData | null;
   version: number;
@@ -32,6 +34,7 @@ export function foldTurn(events: StoredEvent[]): TurnState | null {
     completed: null,
     failed: null,
     cancelled: null,
+    deleted: false,
     usage: null,
     version: 0,
   };
@@ -43,6 +46,7 @@ export function foldTurn(events: StoredEvent[]): TurnState | null {
     else if (e.type === 'TurnFailed') state.failed = e.data;
     else if (e.type === 'TurnCancelled') state.cancelled = e.data;
     else if (e.type === 'UsageRecorded') state.usage = e.data;
+    else if (e.type === 'ResponseDeleted') state.deleted = true;
   }
   return state;
 }

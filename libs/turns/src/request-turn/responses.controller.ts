@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { AppError, contextOf } from '@genaug/kernel';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { AppError, contextOf, notFound } from '@genaug/kernel';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
 import type { CreateResponseRequest, ResponseStreamEvent } from '@genaug/responses';
 import { TurnCancellation } from '../cancel-turn/turn-cancellation';
+import { ResponseDeletion } from '../delete-response/response-deletion';
 import { TurnReader } from '../read-response/turn-reader';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
@@ -16,6 +17,7 @@ export class ResponsesController {
     private readonly requests: TurnRequests,
     private readonly reader: TurnReader,
     private readonly cancellation: TurnCancellation,
+    private readonly deletion: ResponseDeletion,
   ) {}
 
   @Post()
@@ -61,6 +63,13 @@ export class ResponsesController {
     return this.cancellation.cancel(caller, id);
   }
 
+  /** An ended response is gone from the API (404 from then on); its events stay in the history. */
+  @Delete(':response_id')
+  async delete(@CurrentCaller() caller: Caller, @Param('response_id') id: string) {
+    if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
+    return this.deletion.delete(caller, id);
+  }
+
   @Get(':response_id/input_items')
   async inputItems(@CurrentCaller() caller: Caller, @Param('response_id') id: string, @Query() query: unknown) {
     if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
@@ -97,6 +106,8 @@ export class ResponsesController {
       }
       throw idempotencyInProgress();
     }
+    // The first request's response was deleted since: a retry finds it no more than GET does.
+    if (state.deleted) throw notFound('Response', 'response_id');
     const response = await this.reader.toResponse(state);
     if (request.stream) {
       reply.hijack();

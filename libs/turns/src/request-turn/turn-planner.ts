@@ -109,7 +109,7 @@ export class TurnPlanner {
     if (previousResponseId) {
       const previous = await this.reader.load(projectId, previousResponseId).catch(() => null);
       // One not stored (store: false) is no more found here than by GET /v1/responses/{id}.
-      if (!previous || (!previous.requested.store && previousResponseId !== unstoredPrevious)) {
+      if (!previous || previous.deleted || (!previous.requested.store && previousResponseId !== unstoredPrevious)) {
         throw new AppError(404, 'not_found', 'Previous response not found', { param: 'previous_response_id' });
       }
       return [...(await this.reader.context(previous)), ...outputAsContext(await this.reader.output(previous))];
