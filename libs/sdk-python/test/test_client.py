@@ -102,6 +102,25 @@ class ResponsesTest(ClientTestCase):
         self.assertEqual(self.server.received[0].path, "/v1/responses/resp_42")
         self.assertEqual(response["id"], "resp_42")
 
+    def test_delete_response_and_the_other_conversation_helpers(self):
+        calls = [
+            (lambda c: c.delete_response("resp_42"), "DELETE", "/v1/responses/resp_42", None),
+            (lambda c: c.get_conversation("conv_1"), "GET", "/v1/conversations/conv_1", None),
+            (lambda c: c.update_conversation("conv_1", {"topic": "trip"}), "POST", "/v1/conversations/conv_1", {"metadata": {"topic": "trip"}}),
+            (lambda c: c.delete_conversation("conv_1"), "DELETE", "/v1/conversations/conv_1", None),
+            (lambda c: c.add_conversation_items("conv_1", [{"role": "user", "content": "hi"}]), "POST", "/v1/conversations/conv_1/items",
+             {"items": [{"role": "user", "content": "hi"}]}),
+            (lambda c: c.get_conversation_item("conv_1", "msg_1"), "GET", "/v1/conversations/conv_1/items/msg_1", None),
+        ]
+        for call, method, path, body in calls:
+            self.server.received.clear()
+            self.server.answer(lambda ex: ex.json(200, {"ok": True}))
+            self.assertEqual(call(self.client()), {"ok": True})
+            req = self.server.received[0]
+            self.assertEqual((req.method, req.path), (method, path))
+            if body is not None:
+                self.assertEqual(req.body, body)
+
     def test_response_output_text_joins_messages_and_skips_other_items(self):
         response = {
             "output": [

@@ -354,9 +354,15 @@ describe('streamResponse', () => {
   });
 });
 
-describe('memory and admin helpers', () => {
+describe('response, conversation, memory and admin helpers', () => {
   const cases: [string, (c: GeneralAugmentClient) => Promise<unknown>, { method: string; path: string; query?: Record<string, string>; body?: unknown; admin?: boolean }][] = [
     ['storeMemory', (c) => c.storeMemory({ user_id: 'app-user-123', fact: 'User prefers window seats', fact_type: 'preference', importance_score: 0.9, source: 'booking', idempotency_key: 'memory-window-seat-1' }), { method: 'POST', path: '/v1/memory', body: { user_id: 'app-user-123', fact: 'User prefers window seats', fact_type: 'preference', importance_score: 0.9, source: 'booking', idempotency_key: 'memory-window-seat-1' } }],
+    ['deleteResponse', (c) => c.deleteResponse('resp_42'), { method: 'DELETE', path: '/v1/responses/resp_42' }],
+    ['getConversation', (c) => c.getConversation('conv_1'), { method: 'GET', path: '/v1/conversations/conv_1' }],
+    ['updateConversation', (c) => c.updateConversation('conv_1', { topic: 'trip' }), { method: 'POST', path: '/v1/conversations/conv_1', body: { metadata: { topic: 'trip' } } }],
+    ['deleteConversation', (c) => c.deleteConversation('conv_1'), { method: 'DELETE', path: '/v1/conversations/conv_1' }],
+    ['addConversationItems', (c) => c.addConversationItems('conv_1', [{ role: 'user', content: 'hi' }]), { method: 'POST', path: '/v1/conversations/conv_1/items', body: { items: [{ role: 'user', content: 'hi' }] } }],
+    ['getConversationItem', (c) => c.getConversationItem('conv_1', 'msg_1'), { method: 'GET', path: '/v1/conversations/conv_1/items/msg_1' }],
     ['searchMemory', (c) => c.searchMemory({ user_id: 'u1', query: 'seat', limit: 3 }), { method: 'POST', path: '/v1/memory/search', body: { user_id: 'u1', query: 'seat', limit: 3 } }],
     ['listMemory', (c) => c.listMemory('u1', { limit: 5 }), { method: 'GET', path: '/v1/memory', query: { user_id: 'u1', limit: '5' } }],
     ['memoryProfile', (c) => c.memoryProfile('u 1'), { method: 'GET', path: '/v1/memory/profile', query: { user_id: 'u 1' } }],
