@@ -110,6 +110,27 @@ describe('cancelling a background response', () => {
     expect(traces[0]).toMatchObject({ response_id: responseId, status: 'cancelled' });
   });
 
+  it('stops a background turn the worker runs, one whose answer must validate, while the model is still thinking', async () => {
+    upstream.options.delayMs = 60_000;
+    const format = { type: 'json_schema', name: 'plan', strict: true, schema: { type: 'object', required: ['steps'], properties: { steps: { type: 'string' } }, additionalProperties: false } };
+    const queued = await post({ model: 'balanced', input: 'Plan the migration', background: true, text: { format } });
+    expect(queued.body.status).toBe('queued');
+    const id = queued.body.id;
+    await waitFor(async () => upstream.calls.some((c) => JSON.stringify(c.body).includes('Plan the migration')), 'the model call');
+    expect((await client.responses.cancel(id)).status).toBe('cancelled');
+
+    const log = await waitFor(async () => {
+      const all = await events(id);
+      return all.some((e: any) => e.type === 'UsageRecorded') && all;
+    }, 'the cancelled turn\'s usage');
+    expect(log.map((e: any) => e.type)).toEqual(['TurnRequested', 'TurnStarted', 'TurnCancelled', 'ModelCalled', 'UsageRecorded']);
+    // Nothing had been produced: nothing is estimated, and the turn cost nothing.
+    expect(log[3].data).toMatchObject({ outcome: 'error', error: 'cancelled by the caller', cost_usd: 0 });
+    expect(log[4].data).toMatchObject({ outcome: 'cancelled', cost_usd: 0 });
+    await waitFor(() => settled(id), 'the settlement');
+    expect((await client.responses.retrieve(id)).status).toBe('cancelled');
+  });
+
   it('never runs a queued turn it cancels, and its reservation is given back', async () => {
     const q = await startTestServer('cancel_queued_e2e');
     const { apiKey } = await createProjectWithKey(q, 'Queued');
