@@ -4,6 +4,8 @@ import { createProjectWithKey, http, startServerOver, startTestServer, type Test
 import { startFakeOpenAI, type FakeUpstream } from '../../../test/support/upstreams';
 import { waitFor } from '../../../test/support/wait-for';
 import { readSse } from './sse';
+import { EventStore } from '@genaug/event-store';
+import { UnsettledTurns } from '../src/interrupted/unsettled-turns';
 
 // POST /v1/responses/{id}/cancel (the openai client's responses.cancel): a queued or running
 // background turn ends `cancelled`, is never answered, and what it had cost is recorded once.
@@ -133,7 +135,7 @@ describe('cancelling a background response', () => {
 
   it('never runs a queued turn it cancels, and its reservation is given back', async () => {
     const q = await startTestServer('cancel_queued_e2e');
-    const { apiKey } = await createProjectWithKey(q, 'Queued');
+    const { apiKey, projectId: projectId2 } = await createProjectWithKey(q, 'Queued');
     await q.server.close();
     // Its worker is not running now: background turns wait, queued.
     const api = await startServerOver(q.db.url, q.adminKey, ['api']);
@@ -159,6 +161,23 @@ describe('cancelling a background response', () => {
       const later = await http(`${api.url}/v1/responses`, { headers, body: { ...body, input: 'The morning report' } });
       await waitFor(async () => (await http(`${api.url}/v1/responses/${later.body.id}`, { headers })).body.status === 'completed', 'the later turn');
       expect((await log()).map((e: any) => e.type)).toEqual(['TurnRequested', 'TurnCancelled', 'UsageRecorded']);
+
+      // A turn a worker had started, whose process then died: cancelled, no runner will record what
+      // it spent. The worker's sweep of unsettled turns records it as nothing spent, and settles it.
+      const orphan = (await http(`${api.url}/v1/responses`, { headers, body: { ...body, input: 'The orphaned report' } })).body.id;
+      const store = api.app.get(EventStore, { strict: false });
+      await store.append(`turn-${orphan}`, [{ type: 'TurnStarted', data: { attempt: 1, runner: 'runner_gone' }, metadata: { project_id: projectId2 } }], { expectedVersion: 1 });
+      expect((await http(`${api.url}/v1/responses/${orphan}/cancel`, { method: 'POST', headers })).body.status).toBe('cancelled');
+      const held = async () => (await q.db.pool.query('select 1 from genaug_turn_reservations where response_id = $1', [orphan])).rowCount;
+      expect(await held()).toBe(1);
+      const unsettled = api.app.get(UnsettledTurns, { strict: false });
+      await unsettled.sweep(new Date());
+      expect(await held()).toBe(1); // too soon: its runner may still be recording
+      await unsettled.sweep(new Date(Date.now() + 3 * 60_000));
+      await waitFor(async () => (await held()) === 0, 'the orphaned turn to be settled');
+      const orphanLog = (await q.db.pool.query('select type, data from genaug_events where stream_id = $1 order by stream_version', [`turn-${orphan}`])).rows;
+      expect(orphanLog.map((e: any) => e.type)).toEqual(['TurnRequested', 'TurnStarted', 'TurnCancelled', 'UsageRecorded']);
+      expect(orphanLog[3].data).toMatchObject({ outcome: 'cancelled', cost_usd: 0 });
 
       // A retry of the request with its idempotency key gets the cancelled response, not a new turn.
       const retry = await http(`${api.url}/v1/responses`, { headers: { ...headers, 'x-idempotency-key': 'nightly-report' }, body });

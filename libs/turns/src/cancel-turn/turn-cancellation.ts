@@ -12,6 +12,7 @@ import { projectDay } from '../request-turn/turn-plan';
 import { turnStream, type UsageRecordedData } from '../turn.events';
 import { alreadyEnded, notBackground } from './cancel-refusals';
 import { TurnCancels } from './turn-cancels';
+import { unspentUsage } from './cancelled-usage';
 
 /** Appends that lose to the turn's runner before one lands: each loss means the turn moved on. */
 const MAX_TRIES = 20;
@@ -56,20 +57,7 @@ export class TurnCancellation {
     const neverRun = state.started === 0;
     const settings = await this.directory.settings(state.projectId);
     // A turn never started cost nothing, and no runner will say so: its usage is recorded here.
-    const usage: UsageRecordedData | null = neverRun
-      ? {
-          user: r.user,
-          feature: r.feature,
-          source: r.source,
-          provider: null,
-          model: null,
-          usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 },
-          cost_usd: 0,
-          messages: 0,
-          outcome: 'cancelled',
-          day: projectDay(state.createdAt, settings.timezone ?? 'UTC'),
-        }
-      : null;
+    const usage: UsageRecordedData | null = neverRun ? unspentUsage(r, projectDay(state.createdAt, settings.timezone ?? 'UTC')) : null;
     if (usage) events.push({ type: 'UsageRecorded', data: usage, metadata });
     const nextVersion = await appendSurely(
       this.store,
