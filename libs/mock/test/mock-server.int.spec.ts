@@ -79,6 +79,24 @@ describe('genaug mock', () => {
     expect(((await refused.json()) as any).totals.agent_turns).toBe(0);
   });
 
+  it('holds a mock:queued background turn queued until it is cancelled, so an app can test its cancel path', async () => {
+    const queued = await post({ model: 'balanced', user: 'mock:queued', input: 'Nightly report', background: true });
+    expect(queued.body).toMatchObject({ status: 'queued', user: 'mock:queued' });
+    await new Promise((r) => setTimeout(r, 100));
+    const get = async () => (await (await fetch(`${mock.url}/v1/responses/${queued.body.id}`, { headers: { authorization: 'Bearer k' } })).json()) as any;
+    expect((await get()).status).toBe('queued');
+    const cancel = async () => {
+      const res = await fetch(`${mock.url}/v1/responses/${queued.body.id}/cancel`, { method: 'POST', headers: { authorization: 'Bearer k' } });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect(await cancel()).toMatchObject({ status: 200, body: { id: queued.body.id, status: 'cancelled', output: [] } });
+    expect(await cancel()).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+    expect((await get()).status).toBe('cancelled');
+    // Only a background turn can be held.
+    const plain = await post({ model: 'balanced', user: 'mock:queued', input: 'x' });
+    expect(plain).toMatchObject({ status: 400, body: { error: { param: 'user' } } });
+  });
+
   it('refuses an unknown mock trigger instead of answering normally', async () => {
     const res = await post({ model: 'balanced', user: 'mock:rate_limited', input: 'hi' });
     expect(res.status).toBe(400);

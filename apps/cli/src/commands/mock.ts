@@ -28,7 +28,7 @@ export function registerMock(program: Command): void {
         printLine(`General Augment mock listening on ${server.url}`);
         printLine(`  export GENAUG_API_BASE_URL="${server.url}"`);
         printLine('  export GENAUG_API_KEY="local-test"    (any key is accepted)');
-        printLine(`  errors on demand: "user": "${MOCK_TRIGGERS.map((t) => MOCK_USER_PREFIX + t).join('" | "')}"`);
+        printLine(`  on demand (errors, a held background turn): "user": "${MOCK_TRIGGERS.map((t) => MOCK_USER_PREFIX + t).join('" | "')}"`);
       }
       // Runs until the process is told to stop; then closes cleanly so the exit code is 0.
       await new Promise<void>((resolve) => {

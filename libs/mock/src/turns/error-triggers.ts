@@ -1,7 +1,7 @@
 import { governanceOf, keyRateLimited, projectDay, rateLimitHeaders as bucketHeaders, refusalError, type BucketState, type Refusal } from '@genaug/governance';
 import { AppError } from '@genaug/kernel';
 
-// Errors on demand, so app tests can exercise their 402/429 and upstream-failure handling:
+// Errors (and a held turn) on demand, so app tests can exercise their 402/429, upstream-failure and cancel handling:
 // send `"user": "mock:<reason>"` on POST /v1/responses. The trigger rides on the user id
 // because that is the one value an app test controls end to end, through the app's own routes.
 // Reasons, messages, headers and `limit` details are those of the real server's governance.
@@ -54,9 +54,15 @@ export const FAILURE_TRIGGERS = {
 } as const;
 
 export type FailureTrigger = keyof typeof FAILURE_TRIGGERS;
-export type MockTrigger = LimitTrigger | FailureTrigger;
 
-export const MOCK_TRIGGERS: MockTrigger[] = [...LIMIT_REASONS, ...(Object.keys(FAILURE_TRIGGERS) as FailureTrigger[])];
+/**
+ * A background turn that stays queued (the mock's worker leaves it) until it is cancelled, so
+ * an app test can exercise POST /v1/responses/{id}/cancel: the mock's turns otherwise end at once.
+ */
+export const QUEUED_TRIGGER = 'queued';
+export type MockTrigger = LimitTrigger | FailureTrigger | typeof QUEUED_TRIGGER;
+
+export const MOCK_TRIGGERS: MockTrigger[] = [...LIMIT_REASONS, ...(Object.keys(FAILURE_TRIGGERS) as FailureTrigger[]), QUEUED_TRIGGER];
 
 /** The trigger a request's user names, if any; an unknown `mock:` name is a 400 so a typo never passes silently. */
 export function triggerOf(user: string | null | undefined): MockTrigger | null {
@@ -69,6 +75,7 @@ export function triggerOf(user: string | null | undefined): MockTrigger | null {
 }
 
 export const isFailureTrigger = (trigger: MockTrigger): trigger is FailureTrigger => trigger in FAILURE_TRIGGERS;
+export const isLimitTrigger = (trigger: MockTrigger): trigger is LimitTrigger => (LIMIT_REASONS as readonly string[]).includes(trigger);
 
 /** The 402 or 429 a limit trigger answers, exactly as the real server words it. */
 export function limitError(trigger: LimitTrigger, request: { user?: string | null; metadata?: Record<string, string> | null }, now: Date): AppError {

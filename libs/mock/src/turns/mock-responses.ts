@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { AppError, newId, notFound, type Clock, type RequestContext } from '@genaug/kernel';
+import { AppError, badRequest, newId, notFound, type Clock, type RequestContext } from '@genaug/kernel';
 import { loadModelEnv, ModelRouter, type ModelCandidate } from '@genaug/models';
 import {
   buildResponse,
@@ -26,7 +26,7 @@ import type { MockConversations } from './mock-conversations';
 import { sendJson, type MockRequest } from '../mock-http';
 import { checkTurnRequest } from './request-checks';
 import { mockCompactionContent, openMockCompactions } from './mock-compaction';
-import { isFailureTrigger, limitError, triggerOf } from './error-triggers';
+import { isFailureTrigger, isLimitTrigger, limitError, MOCK_USER_PREFIX, QUEUED_TRIGGER, triggerOf } from './error-triggers';
 import { answerMockTurn, runMockTurn, turnMetadata, type MockTurnOutcome, type MockTurnPlan } from './mock-turn';
 
 const MOCK_PROJECT = 'mock';
@@ -114,7 +114,11 @@ export class MockResponses {
     const candidate: ModelCandidate = this.router.resolve(request.model)[0];
     const history = this.history(request);
     const trigger = triggerOf(request.user);
-    if (trigger && !isFailureTrigger(trigger)) throw limitError(trigger, request, this.clock.now());
+    if (trigger && isLimitTrigger(trigger)) throw limitError(trigger, request, this.clock.now());
+    const held = trigger === QUEUED_TRIGGER;
+    if (held && !(request.background && !request.stream)) {
+      throw badRequest('user', `${MOCK_USER_PREFIX}${QUEUED_TRIGGER} holds a background turn queued until it is cancelled: send background: true, without stream`);
+    }
 
     const hash = ctx.idempotencyKey ? requestHash(body) : null;
     if (ctx.idempotencyKey) {
@@ -176,8 +180,8 @@ export class MockResponses {
     const whole = async () => finish(await answerMockTurn(plan, this.clock));
 
     if (request.background && !request.stream) {
-      // Queued now, answered by "the worker" right after.
-      setImmediate(() => void whole());
+      // Queued now, answered by "the worker" right after, unless held until it is cancelled.
+      if (!held) setImmediate(() => void whole());
       return { kind: 'queued', request, turn };
     }
     const clock = this.clock;
