@@ -15,7 +15,13 @@ const ITEM_TYPES = new Set(['message', 'function_call', 'function_call_output'])
 
 const itemsSchema = z.array(inputItemSchema).max(MAX_ITEMS_PER_REQUEST, `At most ${MAX_ITEMS_PER_REQUEST} items per request`);
 
-const createSchema = z.object({ items: itemsSchema.nullish(), metadata: metadataSchema.nullish() });
+const createSchema = z.object({
+  items: itemsSchema.nullish(),
+  metadata: metadataSchema.nullish(),
+  // Ours: the app user the conversation belongs to. Items added through the API are sealed for
+  // them (erasing the user erases them); without it, for the project's anonymous user.
+  user: z.string().min(1).max(256).nullish(),
+});
 const updateSchema = z.object({ metadata: metadataSchema });
 const addItemsSchema = z.object({ items: itemsSchema.min(1, 'At least one item') });
 
@@ -36,9 +42,9 @@ export const conversationObject = (id: string, createdAt: Date, metadata: Record
 export const conversationDeleted = (id: string) => ({ id, object: 'conversation.deleted' as const, deleted: true as const });
 
 /** POST /v1/conversations: its first items (normalised as a turn's input is) and metadata. */
-export function parseCreateConversation(body: unknown): { items: NormalizedInputItem[]; metadata: Record<string, string> } {
+export function parseCreateConversation(body: unknown): { items: NormalizedInputItem[]; metadata: Record<string, string>; user: string | null } {
   const parsed = parseOrThrow(createSchema, body ?? {});
-  return { items: historyItems(parsed.items ?? []), metadata: parsed.metadata ?? {} };
+  return { items: historyItems(parsed.items ?? []), metadata: parsed.metadata ?? {}, user: parsed.user ?? null };
 }
 
 /** POST /v1/conversations/{id}: the metadata that replaces the conversation's. */

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { createProjectWithKey, http, startTestServer, type TestServer } from '../../../test/support/test-server';
+import { waitFor } from '../../../test/support/wait-for';
 
 // The Conversations API through the official openai client: a conversation made ahead of its
 // turns, continued with `conversation`, its items listed, added, read and deleted.
@@ -8,9 +9,11 @@ describe('/v1/conversations', () => {
   let t: TestServer;
   let client: OpenAI;
   let auth: Record<string, string>;
+  let projectId: string;
   beforeAll(async () => {
     t = await startTestServer('conversations_e2e');
-    const { apiKey } = await createProjectWithKey(t, 'Conversations');
+    let apiKey: string;
+    ({ apiKey, projectId } = await createProjectWithKey(t, 'Conversations'));
     auth = { authorization: `Bearer ${apiKey}` };
     client = new OpenAI({ apiKey, baseURL: `${t.url}/v1`, maxRetries: 0 });
   });
@@ -87,6 +90,25 @@ describe('/v1/conversations', () => {
     await expect(client.conversations.items.list(conversation.id)).rejects.toMatchObject({ status: 404 });
     await expect(client.responses.create({ model: 'balanced', conversation: conversation.id, input: 'Hello?' })).rejects.toMatchObject({ status: 404 });
     await expect(client.conversations.delete(conversation.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('seals the items of a conversation made for a user for that user: erasing the user erases them', async () => {
+    const made = await http(`${t.url}/v1/conversations`, { headers: auth, body: { user: 'leaving', items: [{ role: 'user', content: 'My passport number is X123' }] } });
+    expect(made.status).toBe(200);
+    const id = made.body.id;
+    await http(`${t.url}/v1/conversations/${id}/items`, { headers: auth, body: { items: [{ role: 'user', content: 'And my address is 1 Rua Augusta' }] } });
+    await client.responses.create({ model: 'balanced', conversation: id, user: 'leaving', input: 'Thanks' });
+    expect((await client.conversations.items.list(id)).data).toHaveLength(4);
+    const sealedFor = (await t.db.pool.query("select distinct data->>'user' as u from genaug_events where stream_id like $1 and type = 'ConversationItemsAdded'", [`conversation-%-${id}`])).rows.map((r) => r.u);
+    expect(sealedFor).toEqual(['leaving']);
+
+    const erased = await http(`${t.url}/api/v1/admin/projects/${projectId}/users/leaving`, { method: 'DELETE', headers: { 'x-admin-key': t.adminKey } });
+    expect(erased.status).toBe(200);
+    // Every process drops the user's key as the erasure is announced.
+    await waitFor(async () => (await client.conversations.items.list(id)).data.length === 0, 'the erased items');
+    // The conversation itself is still there, and goes on.
+    const next = await client.responses.create({ model: 'balanced', conversation: id, input: 'Start over' });
+    expect((await client.responses.inputItems.list(next.id)).data).toHaveLength(1);
   });
 
   it('keeps each project to its own conversations and names what is wrong with a request', async () => {

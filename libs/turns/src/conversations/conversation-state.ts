@@ -7,6 +7,8 @@ export interface ConversationState {
   conversationId: string;
   createdAt: Date;
   metadata: Record<string, string>;
+  /** Whom items added directly are sealed for. */
+  user: string | null;
   deleted: boolean;
   /** Each ConversationItemsAdded: where it is in the stream (its items' ids come from there), and its items, sealed. */
   added: { version: number; itemsSealed: string }[];
@@ -27,6 +29,7 @@ export function foldConversation(conversationId: string, events: StoredEvent[]):
     conversationId,
     createdAt: events[0].recordedAt,
     metadata: {},
+    user: null,
     deleted: false,
     added: [],
     deletedItems: new Set(),
@@ -34,7 +37,10 @@ export function foldConversation(conversationId: string, events: StoredEvent[]):
   };
   for (const e of events) {
     state.version = e.streamVersion;
-    if (e.type === 'ConversationStarted') state.metadata = e.data.metadata ?? {};
+    if (e.type === 'ConversationStarted') {
+      state.metadata = e.data.metadata ?? {};
+      state.user = e.data.user ?? null;
+    }
     else if (e.type === 'ConversationItemsAdded') state.added.push({ version: e.streamVersion, itemsSealed: e.data.items_sealed });
     else if (e.type === 'ConversationUpdated') state.metadata = e.data.metadata;
     else if (e.type === 'ConversationItemDeleted') state.deletedItems.add(e.data.item_id);

@@ -2,13 +2,16 @@ import { z } from 'zod';
 import { registerEvents } from '@genaug/event-store';
 
 // A server-side conversation: the items of its turns (and of POST /v1/conversations/{id}/items),
-// in order, sealed for the turn's user (the project's anonymous user for items added directly).
+// in order, sealed for the turn's user (for items added directly, the conversation's user, or
+// the project's anonymous user when it has none).
 // Started by POST /v1/conversations (`api`, with its metadata) or by the first turn naming a
 // client's own id (`turn`).
 const conversationStarted = z.object({
   conversation_id: z.string(),
   created_by: z.enum(['api', 'turn']),
   metadata: z.record(z.string(), z.string()).default({}),
+  /** The app user it belongs to (POST /v1/conversations `user`): items added directly are sealed for them. */
+  user: z.string().nullable().default(null),
 });
 const conversationItemsAdded = z.object({
   response_id: z.string().nullable(),

@@ -22,7 +22,8 @@ const MAX_TRIES = 20;
 
 /**
  * The Conversations API over a conversation's stream. Items added here are sealed for the
- * project's anonymous user (the API names no user); a turn's items stay sealed for its user.
+ * conversation's user (`user` when it was made, ours), else for the project's anonymous user;
+ * a turn's items stay sealed for the turn's user.
  */
 @Injectable()
 export class Conversations {
@@ -33,10 +34,10 @@ export class Conversations {
   ) {}
 
   async create(projectId: string, body: unknown, metadata: EventMetadata): Promise<ConversationObject> {
-    const { items, metadata: labels } = parseCreateConversation(body);
+    const { items, metadata: labels, user } = parseCreateConversation(body);
     const id = newId('conv');
-    const events: NewEvent[] = [{ type: 'ConversationStarted', data: { conversation_id: id, created_by: 'api', metadata: labels }, metadata }];
-    if (items.length) events.push(await this.itemsAdded(projectId, items, metadata));
+    const events: NewEvent[] = [{ type: 'ConversationStarted', data: { conversation_id: id, created_by: 'api', metadata: labels, user }, metadata }];
+    if (items.length) events.push(await this.itemsAdded(projectId, user, items, metadata));
     await this.store.append(conversationStream(projectId, id), events, { expectedVersion: 'no_stream' });
     return this.object(await this.live(projectId, id));
   }
@@ -63,7 +64,7 @@ export class Conversations {
   /** POST /v1/conversations/{id}/items: the items added, as a list. */
   async addItems(projectId: string, id: string, body: unknown, metadata: EventMetadata): Promise<InputItemsPage> {
     const items = parseAddItems(body);
-    const state = await this.change(projectId, id, async () => [await this.itemsAdded(projectId, items, metadata)]);
+    const state = await this.change(projectId, id, async (current) => [await this.itemsAdded(projectId, current.user, items, metadata)]);
     const added = (await conversationEntries(state, this.sealer)).slice(-items.length).map((e) => e.listed);
     return { object: 'list', data: added, first_id: added[0].id, last_id: added.at(-1)!.id, has_more: false };
   }
@@ -83,11 +84,13 @@ export class Conversations {
     return this.object(state);
   }
 
-  private async itemsAdded(projectId: string, items: NormalizedInputItem[], metadata: EventMetadata): Promise<NewEvent> {
+  /** Items added directly, sealed for the conversation's user (the project's anonymous user when it has none). */
+  private async itemsAdded(projectId: string, user: string | null, items: NormalizedInputItem[], metadata: EventMetadata): Promise<NewEvent> {
+    const subject = user ?? ANONYMOUS_USER;
     return {
       type: 'ConversationItemsAdded',
-      data: { response_id: null, user: ANONYMOUS_USER, items_sealed: await this.sealer.sealJson(projectId, ANONYMOUS_USER, items), count: items.length },
-      metadata,
+      data: { response_id: null, user: subject, items_sealed: await this.sealer.sealJson(projectId, subject, items), count: items.length },
+      metadata: { ...metadata, user: subject },
     };
   }
 
