@@ -84,7 +84,7 @@ class ResponsesTest(ClientTestCase):
         conversation = {"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": {"topic": "trip"}}
         page = {"object": "list", "data": [{"id": "msg_2", "type": "message"}], "first_id": "msg_2", "last_id": "msg_2", "has_more": True}
         self.server.answer(lambda ex: ex.json(200, conversation), lambda ex: ex.json(200, page), lambda ex: ex.json(200, conversation))
-        made = self.client().create_conversation(items=[{"role": "user", "content": "Lisbon"}], metadata={"topic": "trip"})
+        made = self.client().create_conversation(items=[{"role": "user", "content": "Lisbon"}], metadata={"topic": "trip"}, user="app-user-1")
         items = self.client().list_conversation_items("conv_1", limit=1, order="asc", after="msg_1")
         after = self.client().delete_conversation_item("conv_1", "msg_2")
         self.assertEqual([(r.method, r.path) for r in self.server.received], [
@@ -92,7 +92,7 @@ class ResponsesTest(ClientTestCase):
             ("GET", "/v1/conversations/conv_1/items"),
             ("DELETE", "/v1/conversations/conv_1/items/msg_2"),
         ])
-        self.assertEqual(self.server.received[0].body, {"items": [{"role": "user", "content": "Lisbon"}], "metadata": {"topic": "trip"}})
+        self.assertEqual(self.server.received[0].body, {"items": [{"role": "user", "content": "Lisbon"}], "metadata": {"topic": "trip"}, "user": "app-user-1"})
         self.assertEqual(self.server.received[1].query, {"limit": "1", "order": "asc", "after": "msg_1"})
         self.assertEqual([made, items, after], [conversation, page, conversation])
 

@@ -135,8 +135,11 @@ export class GeneralAugmentClient {
 
   // --- conversations -----------------------------------------------------------------
 
-  /** POST /v1/conversations: a conversation to continue with `conversation: id` (up to 20 first items). */
-  createConversation(body: { items?: InputItem[]; metadata?: Record<string, string> } = {}, options?: RequestOptions): Promise<Conversation> {
+  /**
+   * POST /v1/conversations: a conversation to continue with `conversation: id` (up to 20 first
+   * items). With `user`, items added directly are sealed for that app user (erasing them erases the items).
+   */
+  createConversation(body: { items?: InputItem[]; metadata?: Record<string, string>; user?: string } = {}, options?: RequestOptions): Promise<Conversation> {
     return this.call({ method: 'POST', path: '/v1/conversations', body, options });
   }
 

@@ -99,7 +99,7 @@ describe('createResponse', () => {
       (_req, res) => json(res, 200, page),
       (_req, res) => json(res, 200, conversation),
     );
-    const made = await client().createConversation({ items: [{ role: 'user', content: 'Lisbon' }], metadata: { topic: 'trip' } });
+    const made = await client().createConversation({ items: [{ role: 'user', content: 'Lisbon' }], metadata: { topic: 'trip' }, user: 'app-user-1' });
     const items = await client().listConversationItems('conv_1', { limit: 1, order: 'asc', after: 'msg_1' });
     const after = await client().deleteConversationItem('conv_1', 'msg_2');
     expect(server.received.map((r) => [r.method, r.path])).toEqual([
@@ -107,7 +107,7 @@ describe('createResponse', () => {
       ['GET', '/v1/conversations/conv_1/items'],
       ['DELETE', '/v1/conversations/conv_1/items/msg_2'],
     ]);
-    expect(server.received[0].body).toEqual({ items: [{ role: 'user', content: 'Lisbon' }], metadata: { topic: 'trip' } });
+    expect(server.received[0].body).toEqual({ items: [{ role: 'user', content: 'Lisbon' }], metadata: { topic: 'trip' }, user: 'app-user-1' });
     expect(server.received[1].query).toEqual({ limit: '1', order: 'asc', after: 'msg_1' });
     expect([made, items, after]).toEqual([conversation, page, conversation]);
   });

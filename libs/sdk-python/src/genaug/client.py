@@ -138,13 +138,17 @@ class GeneralAugmentClient:
 
     # --- conversations ---------------------------------------------------------------
 
-    def create_conversation(self, items: Optional[list] = None, metadata: Optional[Dict[str, str]] = None) -> Json:
-        """POST /v1/conversations: a conversation to continue with ``conversation=id`` (up to 20 first items)."""
+    def create_conversation(self, items: Optional[list] = None, metadata: Optional[Dict[str, str]] = None,
+                            user: Optional[str] = None) -> Json:
+        """POST /v1/conversations: a conversation to continue with ``conversation=id`` (up to 20 first items).
+        With ``user``, items added directly are sealed for that app user (erasing them erases the items)."""
         body: Json = {}
         if items is not None:
             body["items"] = items
         if metadata is not None:
             body["metadata"] = metadata
+        if user is not None:
+            body["user"] = user
         return self._json("POST", "/v1/conversations", body=body)
 
     def get_conversation(self, conversation_id: str) -> Json:
