@@ -6,6 +6,7 @@ import { runLoad, type LoadResult } from './support/load';
 import { freePort, startChild, type ChildServer } from './support/processes';
 import { compare, machineInfo, printComparisons, writeResults } from './support/report';
 import { startFakeOpenAI } from '../support/upstreams';
+import { SERVER_NODE_FLAGS } from '../../apps/api/src/runtime/node-flags';
 
 // POST /v1/responses with governance on (key rate limit, user burst, daily turn limit, and
 // budget caps for project, user and feature, reserved and settled on every turn) against the
@@ -91,7 +92,7 @@ async function startOurs(name: string, databaseUrl: string, upstreamUrl: string,
   const port = await freePort();
   const child = await startChild(
     process.execPath,
-    [path.join(root, 'dist/apps/api/src/main.js')],
+    [...SERVER_NODE_FLAGS, path.join(root, 'dist/apps/api/src/main.js')],
     {
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,

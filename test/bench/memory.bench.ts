@@ -27,6 +27,7 @@ import { runLoad, type LoadResult } from './support/load';
 import { freePort, startChild } from './support/processes';
 import { machineInfo, writeResults } from './support/report';
 import { round, summarize } from './support/stats';
+import { SERVER_NODE_FLAGS } from '../../apps/api/src/runtime/node-flags';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
   const adminKey = 'gaadm_bench_0123456789abcdef0123456789abcdef';
   const server = await startChild(
     process.execPath,
-    [path.join(root, 'dist/apps/api/src/main.js')],
+    [...SERVER_NODE_FLAGS, path.join(root, 'dist/apps/api/src/main.js')],
     {
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,

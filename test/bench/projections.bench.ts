@@ -18,6 +18,7 @@ import { runLoad, type LoadResult } from './support/load';
 import { freePort, startChild, type ChildServer } from './support/processes';
 import { machineInfo, writeResults } from './support/report';
 import { round, summarize, type LatencySummary } from './support/stats';
+import { SERVER_NODE_FLAGS } from '../../apps/api/src/runtime/node-flags';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const SETTINGS = {
@@ -188,7 +189,7 @@ async function measureLag(pg: BenchServer, deployment: Deployment, samples: Samp
     const port = await freePort();
     api = await startChild(
       process.execPath,
-      [path.join(root, 'dist/apps/api/src/main.js')],
+      [...SERVER_NODE_FLAGS, path.join(root, 'dist/apps/api/src/main.js')],
       {
         NODE_ENV: 'production',
         DATABASE_URL: url,

@@ -5,6 +5,7 @@ import { runLoad, type LoadResult } from './support/load';
 import { freePort, startChild } from './support/processes';
 import { compare, machineInfo, printComparisons, writeResults } from './support/report';
 import { startFakeOpenAI } from '../support/upstreams';
+import { SERVER_NODE_FLAGS } from '../../apps/api/src/runtime/node-flags';
 
 // `npm run bench:responses`: our POST /v1/responses against the Portkey gateway, both in front of
 // the same zero-latency local OpenAI-compatible upstream, in one run on this machine. Ours
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const adminKey = 'gaadm_bench_0123456789abcdef0123456789abcdef';
   const ours = await startChild(
     process.execPath,
-    [...(process.env.GENAUG_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GENAUG_BENCH_PROFILE}`] : []), path.join(root, 'dist/apps/api/src/main.js')],
+    [...(process.env.GENAUG_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GENAUG_BENCH_PROFILE}`] : []), ...SERVER_NODE_FLAGS, path.join(root, 'dist/apps/api/src/main.js')],
     {
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,
