@@ -5,7 +5,7 @@ import { TurnGate } from '@genaug/governance';
 import { actorOf, ProjectDirectory, type Caller } from '@genaug/projects';
 import type { ResponseObject } from '@genaug/responses';
 import { TurnReader } from '../read-response/turn-reader';
-import { turnEnded, type TurnState } from '../read-response/turn-state';
+import { turnEnded, turnEventMetadata, type TurnState } from '../read-response/turn-state';
 import { appendSurely } from '../request-turn/append-surely';
 import { recordedTurn } from '../request-turn/recorded-turn';
 import { projectDay } from '../request-turn/turn-plan';
@@ -52,12 +52,11 @@ export class TurnCancellation {
   private async append(caller: Caller & { kind: 'project_key' }, state: TurnState): Promise<ResponseObject> {
     const r = state.requested;
     const streamId = turnStream(r.response_id);
-    const metadata = { project_id: state.projectId, user: r.user, correlation_id: state.requestId, causation_id: r.response_id, trace_id: state.traceId, actor: actorOf(caller) };
+    const metadata = turnEventMetadata(state, actorOf(caller));
     const events: NewEvent[] = [{ type: 'TurnCancelled', data: { cancelled_at: systemClock.now().toISOString(), key_id: caller.keyId }, metadata }];
-    const neverRun = state.started === 0;
-    const settings = await this.directory.settings(state.projectId);
     // A turn never started cost nothing, and no runner will say so: its usage is recorded here.
-    const usage: UsageRecordedData | null = neverRun ? unspentUsage(r, projectDay(state.createdAt, settings.timezone ?? 'UTC')) : null;
+    const settings = state.started === 0 ? await this.directory.settings(state.projectId) : null;
+    const usage: UsageRecordedData | null = settings ? unspentUsage(r, projectDay(state.createdAt, settings.timezone ?? 'UTC')) : null;
     if (usage) events.push({ type: 'UsageRecorded', data: usage, metadata });
     const nextVersion = await appendSurely(
       this.store,
@@ -65,7 +64,7 @@ export class TurnCancellation {
       async () => (await this.store.append(streamId, events, { expectedVersion: state.version })).nextVersion,
       (version) => version,
     );
-    if (usage) await this.gate.settle(recordedTurn(state.projectId, settings, r), usage);
+    if (usage) await this.gate.settle(recordedTurn(state.projectId, settings!, r), usage);
     else await this.cancels.announce(r.response_id);
     return this.reader.toResponse(await this.reader.load(state.projectId, r.response_id, nextVersion));
   }

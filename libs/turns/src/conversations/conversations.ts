@@ -6,6 +6,7 @@ import {
   conversationObject,
   itemsPage,
   parseAddItems,
+  withItemId,
   parseCreateConversation,
   parseUpdateConversation,
   type ConversationObject,
@@ -48,7 +49,8 @@ export class Conversations {
 
   async update(projectId: string, id: string, body: unknown, metadata: EventMetadata): Promise<ConversationObject> {
     const { metadata: labels } = parseUpdateConversation(body);
-    return this.object(await this.change(projectId, id, async () => [{ type: 'ConversationUpdated', data: { metadata: labels }, metadata }]));
+    const state = await this.change(projectId, id, async () => [{ type: 'ConversationUpdated', data: { metadata: labels }, metadata }]);
+    return this.object({ ...state, metadata: labels });
   }
 
   async delete(projectId: string, id: string, metadata: EventMetadata) {
@@ -65,7 +67,8 @@ export class Conversations {
   async addItems(projectId: string, id: string, body: unknown, metadata: EventMetadata): Promise<InputItemsPage> {
     const items = parseAddItems(body);
     const state = await this.change(projectId, id, async (current) => [await this.itemsAdded(projectId, current.user, items, metadata)]);
-    const added = (await conversationEntries(state, this.sealer)).slice(-items.length).map((e) => e.listed);
+    // Listed with the ids a read gives them: from the version their event was appended at.
+    const added = items.map((item, i) => withItemId(item as unknown as Record<string, unknown>, `${id}:${state.version + 1}:${i}`));
     return { object: 'list', data: added, first_id: added[0].id, last_id: added.at(-1)!.id, has_more: false };
   }
 
@@ -101,13 +104,16 @@ export class Conversations {
     return state;
   }
 
-  /** Appends what `decide` makes of the live conversation at its version, deciding again when a turn appended first. */
+  /**
+   * Appends what `decide` makes of the live conversation at its version, deciding again when a
+   * turn appended first; returns the state it was decided on.
+   */
   private async change(projectId: string, id: string, decide: (state: ConversationState) => Promise<NewEvent[]>): Promise<ConversationState> {
     for (let tries = 1; ; tries++) {
       const state = await this.live(projectId, id);
       try {
         await this.store.append(conversationStream(projectId, id), await decide(state), { expectedVersion: state.version });
-        return this.live(projectId, id).catch(() => state);
+        return state;
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError) || tries >= MAX_TRIES) throw err;
       }

@@ -4,7 +4,7 @@ import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
 import { actorOf, type Caller } from '@genaug/projects';
 import { responseInProgress } from '../cancel-turn/cancel-refusals';
 import { TurnReader } from '../read-response/turn-reader';
-import { turnEnded } from '../read-response/turn-state';
+import { turnEnded, turnEventMetadata } from '../read-response/turn-state';
 import { appendSurely } from '../request-turn/append-surely';
 import { turnStream } from '../turn.events';
 
@@ -38,7 +38,7 @@ export class ResponseDeletion {
         {
           type: 'ResponseDeleted',
           data: { deleted_at: systemClock.now().toISOString(), key_id: caller.keyId },
-          metadata: { project_id: state.projectId, user: r.user, correlation_id: state.requestId, causation_id: r.response_id, trace_id: state.traceId, actor: actorOf(caller) },
+          metadata: turnEventMetadata(state, actorOf(caller)),
         },
       ];
       try {

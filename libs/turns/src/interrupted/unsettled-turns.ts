@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { logger, Periodic, projectDay } from '@genaug/kernel';
-import { EventStore, WrongExpectedVersionError, type StoredEvent } from '@genaug/event-store';
+import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
 import { TurnGate } from '@genaug/governance';
 import { ProjectDirectory } from '@genaug/projects';
-import type { TurnRequestedData, UsageRecordedData } from '../turn.events';
+import type { UsageRecordedData } from '../turn.events';
+import { foldTurn, turnEventMetadata, type TurnState } from '../read-response/turn-state';
 import { turnStream } from '../turn.events';
 import { recordedTurn } from '../request-turn/recorded-turn';
 import { unspentUsage } from '../cancel-turn/cancelled-usage';
@@ -43,37 +44,35 @@ export class UnsettledTurns {
   async sweep(now = new Date()): Promise<void> {
     try {
       for (const responseId of await this.gate.heldSince(new Date(now.getTime() - UNSETTLED_AFTER_MS), AT_ONCE)) {
-        const events = await this.store.readStream(turnStream(responseId));
-        const requested = events.find((e) => e.type === 'TurnRequested');
-        if (!requested) continue;
-        const r = requested.data as TurnRequestedData;
-        const projectId = requested.metadata.project_id!;
-        const settings = await this.directory.settings(projectId);
-        let u = events.find((e) => e.type === 'UsageRecorded')?.data as UsageRecordedData | undefined;
+        const state = foldTurn(await this.store.readStream(turnStream(responseId)));
         // Still queued or running (or run again after its process died): it settles itself.
-        if (!u) u = (await this.recordUnspent(events, now, projectDay(r.created_at ? new Date(r.created_at) : requested.recordedAt, settings.timezone ?? 'UTC'))) ?? undefined;
-        if (!u) continue;
+        if (!state || !(state.usage || this.orphaned(state, now))) continue;
+        const settings = await this.directory.settings(state.projectId);
+        const usage = state.usage ?? (await this.recordUnspent(state, projectDay(state.createdAt, settings.timezone ?? 'UTC')));
+        if (!usage) continue;
         logger.warn({ response_id: responseId }, 'turn left unsettled by its process: settled from its recorded usage');
-        await this.gate.settle(recordedTurn(projectId, settings, r), { cost_usd: u.cost_usd, messages: u.messages }, { onlyHeld: true });
+        await this.gate.settle(recordedTurn(state.projectId, settings, state.requested), { cost_usd: usage.cost_usd, messages: usage.messages }, { onlyHeld: true });
       }
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'unsettled turns sweep failed');
     }
   }
 
+  /** Cancelled long enough ago that its runner, had it lived, would have recorded what it spent. */
+  private orphaned(state: TurnState, now: Date): boolean {
+    return !!state.cancelled && now.getTime() - Date.parse(state.cancelled.cancelled_at) >= UNSETTLED_AFTER_MS;
+  }
+
   /**
    * A turn cancelled while it ran, whose runner died before it recorded what it spent (that is
    * lost with it): its usage is recorded as nothing spent, so it is settled instead of holding
-   * its reservation for an hour. Null for any other turn, or when its runner records meanwhile.
+   * its reservation for an hour. Null when its runner recorded meanwhile.
    */
-  private async recordUnspent(events: StoredEvent[], now: Date, day: string): Promise<UsageRecordedData | null> {
-    const cancelled = events.find((e) => e.type === 'TurnCancelled');
-    if (!cancelled || now.getTime() - cancelled.recordedAt.getTime() < UNSETTLED_AFTER_MS) return null;
-    const last = events[events.length - 1];
-    const usage = unspentUsage(events[0].data as TurnRequestedData, day);
+  private async recordUnspent(state: TurnState, day: string): Promise<UsageRecordedData | null> {
+    const usage = unspentUsage(state.requested, day);
     try {
-      await this.store.append(last.streamId, [{ type: 'UsageRecorded', data: usage, metadata: { ...cancelled.metadata, actor: 'system:worker' } }], {
-        expectedVersion: last.streamVersion,
+      await this.store.append(turnStream(state.requested.response_id), [{ type: 'UsageRecorded', data: usage, metadata: turnEventMetadata(state, 'system:worker') }], {
+        expectedVersion: state.version,
       });
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) return null;

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@genaug/event-store';
+import type { EventMetadata, StoredEvent } from '@genaug/event-store';
 import type { ModelCalledData, TurnCancelledData, TurnCompletedData, TurnFailedData, TurnRequestedData, UsageRecordedData } from '../turn.events';
 
 /** A turn's stream folded: what GET /v1/responses/{id} and idempotent retries answer from. */
@@ -52,3 +52,13 @@ export function foldTurn(events: StoredEvent[]): TurnState | null {
 }
 
 export const turnEnded = (s: TurnState): boolean => !!(s.completed || s.failed || s.cancelled);
+
+/** The envelope of an event a turn's stream gets from outside its runner (a worker, a cancellation, a deletion). */
+export const turnEventMetadata = (s: TurnState, actor?: string): EventMetadata => ({
+  project_id: s.projectId,
+  user: s.requested.user,
+  correlation_id: s.requestId,
+  causation_id: s.requested.response_id,
+  trace_id: s.traceId,
+  ...(actor ? { actor } : {}),
+});

@@ -9,7 +9,7 @@ import { projectDay, type TurnPlan } from '../request-turn/turn-plan';
 import { appendSurely } from '../request-turn/append-surely';
 import { TurnPlanner } from '../request-turn/turn-planner';
 import { TurnRunner } from '../request-turn/turn-runner';
-import { foldTurn, turnEnded, type TurnState } from '../read-response/turn-state';
+import { foldTurn, turnEnded, turnEventMetadata, type TurnState } from '../read-response/turn-state';
 import { turnStream } from '../turn.events';
 
 /**
@@ -39,7 +39,7 @@ export class TurnResumer {
     const plan = await this.plan(state);
     let version: number;
     const streamId = turnStream(responseId);
-    const started = [{ type: 'TurnStarted', data: { attempt: state.started + 1, runner: this.heartbeat.id }, metadata: this.metadata(state) }];
+    const started = [{ type: 'TurnStarted', data: { attempt: state.started + 1, runner: this.heartbeat.id }, metadata: turnEventMetadata(state) }];
     try {
       // An attempt taken and then lost with its reply would be taken by no one: it is found.
       version = await appendSurely(
@@ -56,10 +56,6 @@ export class TurnResumer {
     let r = await turn.next();
     while (!r.done) r = await turn.next();
     logger.info({ response_id: responseId, attempt: state.started + 1, status: r.value.response.status }, 'turn run by the worker finished');
-  }
-
-  private metadata(state: TurnState) {
-    return { project_id: state.projectId, user: state.requested.user, correlation_id: state.requestId, trace_id: state.traceId, causation_id: state.requested.response_id };
   }
 
   private async plan(state: TurnState): Promise<TurnPlan> {
