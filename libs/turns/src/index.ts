@@ -16,4 +16,4 @@ export * from './compact-turn/compaction';
 export { compactionRequest } from './compact-turn/compaction-request';
 export { ResponsesSocketServer, type SocketServerOptions } from './websocket/socket-server';
 export type { SocketTurn, SocketTurns } from './websocket/socket-connection';
-export { alreadyEnded, notBackground, responseInProgress } from './cancel-turn/cancel-refusals';
+export { alreadyEnded, notBackground, responseInProgress } from './read-response/response-refusals';

@@ -10,7 +10,7 @@ import { appendSurely } from '../request-turn/append-surely';
 import { recordedTurn } from '../request-turn/recorded-turn';
 import { projectDay } from '../request-turn/turn-plan';
 import { turnStream, type UsageRecordedData } from '../turn.events';
-import { alreadyEnded, notBackground } from './cancel-refusals';
+import { alreadyEnded, notBackground } from '../read-response/response-refusals';
 import { TurnCancels } from './turn-cancels';
 import { unspentUsage } from './cancelled-usage';
 

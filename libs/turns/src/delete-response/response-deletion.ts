@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { systemClock } from '@genaug/kernel';
 import { EventStore, WrongExpectedVersionError } from '@genaug/event-store';
 import { actorOf, type Caller } from '@genaug/projects';
-import { responseInProgress } from '../cancel-turn/cancel-refusals';
+import { responseInProgress } from '../read-response/response-refusals';
 import { TurnReader } from '../read-response/turn-reader';
 import { turnEnded, turnEventMetadata } from '../read-response/turn-state';
 import { appendSurely } from '../request-turn/append-surely';
