@@ -156,12 +156,6 @@ describe('cancelling a background response', () => {
       expect(cancelled[2].data).toMatchObject({ outcome: 'cancelled', cost_usd: 0, messages: 0 });
       await waitFor(async () => (await q.db.pool.query('select 1 from genaug_turn_reservations where response_id = $1', [id])).rowCount === 0, 'the released reservation');
 
-      // The worker starts and works through the queue: a later turn is answered, the cancelled one never started.
-      worker = await startServerOver(q.db.url, q.adminKey, ['worker']);
-      const later = await http(`${api.url}/v1/responses`, { headers, body: { ...body, input: 'The morning report' } });
-      await waitFor(async () => (await http(`${api.url}/v1/responses/${later.body.id}`, { headers })).body.status === 'completed', 'the later turn');
-      expect((await log()).map((e: any) => e.type)).toEqual(['TurnRequested', 'TurnCancelled', 'UsageRecorded']);
-
       // A turn a worker had started, whose process then died: cancelled, no runner will record what
       // it spent. The worker's sweep of unsettled turns records it as nothing spent, and settles it.
       const orphan = (await http(`${api.url}/v1/responses`, { headers, body: { ...body, input: 'The orphaned report' } })).body.id;
@@ -178,6 +172,12 @@ describe('cancelling a background response', () => {
       const orphanLog = (await q.db.pool.query('select type, data from genaug_events where stream_id = $1 order by stream_version', [`turn-${orphan}`])).rows;
       expect(orphanLog.map((e: any) => e.type)).toEqual(['TurnRequested', 'TurnStarted', 'TurnCancelled', 'UsageRecorded']);
       expect(orphanLog[3].data).toMatchObject({ outcome: 'cancelled', cost_usd: 0 });
+
+      // The worker starts and works through the queue: a later turn is answered, the cancelled one never started.
+      worker = await startServerOver(q.db.url, q.adminKey, ['worker']);
+      const later = await http(`${api.url}/v1/responses`, { headers, body: { ...body, input: 'The morning report' } });
+      await waitFor(async () => (await http(`${api.url}/v1/responses/${later.body.id}`, { headers })).body.status === 'completed', 'the later turn');
+      expect((await log()).map((e: any) => e.type)).toEqual(['TurnRequested', 'TurnCancelled', 'UsageRecorded']);
 
       // A retry of the request with its idempotency key gets the cancelled response, not a new turn.
       const retry = await http(`${api.url}/v1/responses`, { headers: { ...headers, 'x-idempotency-key': 'nightly-report' }, body });
