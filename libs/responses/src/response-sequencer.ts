@@ -14,6 +14,7 @@ import {
   type TokenCounts,
 } from './response-object';
 import type { ResponseStreamEvent } from './stream-events';
+import type { StreamStep } from './stream-steps';
 
 // Turns model events into the specification's streaming events, in its order:
 // response.created, response.in_progress, then per item output_item.added, (content_part.added,
@@ -39,6 +40,8 @@ export interface ResponseSequencerOptions {
    * as ever, but no event, nor any snapshot an event carries, is made.
    */
   events?: boolean;
+  /** Records `steps`, so the stream can be told again from the stored response (a resumable one). */
+  steps?: boolean;
 }
 
 interface OpenCall {
@@ -63,9 +66,12 @@ export class ResponseSequencer {
   private incompleteReason: string | null = null;
   /** What made the stream fail when it threw, for the caller's logs. */
   failureCause: unknown;
+  /** How the output arrived (with the `steps` option), for the stream to be told again. */
+  readonly steps: StreamStep[] | null;
 
   constructor(private readonly options: ResponseSequencerOptions) {
     this.createdAt = options.createdAt ?? (options.clock ?? systemClock).now();
+    this.steps = options.steps ? [] : null;
   }
 
   /** The response as it stands now. */
@@ -111,9 +117,12 @@ export class ResponseSequencer {
       case 'function_call.arguments.delta':
         out.push(...this.argumentsDelta(event.callId, event.delta));
         break;
-      case 'function_call.done':
-        out.push(...this.closeCall(this.call(event.callId), 'completed', event.arguments));
+      case 'function_call.done': {
+        const call = this.call(event.callId);
+        out.push(...this.closeCall(call, 'completed', event.arguments));
+        this.steps?.push(['c', call.index]);
         break;
+      }
       case 'completed': {
         const incomplete = event.incompleteReason ?? incompleteReasonOf(event.finishReason);
         out.push(...this.closeAll(incomplete ? 'incomplete' : 'completed'));
@@ -213,6 +222,7 @@ export class ResponseSequencer {
     }
     const { item, index } = this.message;
     item.content[0].text += delta;
+    this.steps?.push(['d', index, delta.length]);
     out.push(
       ...this.emit(() => ({ type: 'response.output_text.delta', item_id: item.id, output_index: index, content_index: 0, delta, logprobs: [] })),
     );
@@ -237,6 +247,7 @@ export class ResponseSequencer {
     const item: FunctionCallItem = { type: 'function_call', id: this.newItemId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' };
     const index = this.output.push(item) - 1;
     this.calls.set(callId, { item, index, streamed: false });
+    this.steps?.push(['o', index]);
     return this.emit(() => ({ type: 'response.output_item.added', output_index: index, item: copy(item) }));
   }
 
@@ -251,6 +262,7 @@ export class ResponseSequencer {
     if (!delta) return [];
     call.item.arguments += delta;
     call.streamed = true;
+    this.steps?.push(['d', call.index, delta.length]);
     return this.emit(() => ({ type: 'response.function_call_arguments.delta', item_id: call.item.id, output_index: call.index, delta }));
   }
 

@@ -267,6 +267,24 @@ class StreamingTest(ClientTestCase):
         self.assertEqual([e["data"]["sequence_number"] for e in events], list(range(len(events))))
         self.assertEqual(response_output_text(events[-1]["data"]["response"]), text)
 
+    def test_resumes_a_response_stream_after_the_last_event_it_has(self):
+        frames = [f + b"\n\n" for f in FIXTURE.read_bytes().split(b"\n\n") if f.startswith(b"event:")]
+
+        def stream(ex):
+            ex.start_stream()
+            for frame in frames[int(ex.query["starting_after"]) + 1:]:
+                ex.write(frame)
+            ex.write(b"data: [DONE]\n\n")
+
+        self.server.answer(stream)
+        events = list(self.client().resume_response_stream("resp_s", starting_after=4))
+        req = self.server.received[0]
+        self.assertEqual((req.method, req.path), ("GET", "/v1/responses/resp_s"))
+        self.assertEqual(req.query, {"stream": "true", "starting_after": "4"})
+        self.assertEqual(req.headers["accept"], "text/event-stream")
+        self.assertEqual([e["data"]["sequence_number"] for e in events], list(range(5, len(frames))))
+        self.assertEqual(events[-1]["event"], "response.completed")
+
     def test_stopping_early_closes_the_connection(self):
         closed = threading.Event()
         first = FIXTURE.read_bytes().split(b"\n\n")[0] + b"\n\n"

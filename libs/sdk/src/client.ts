@@ -85,13 +85,22 @@ export class GeneralAugmentClient {
   }
 
   /** POST /v1/responses with `stream: true`, as `{ event, data }` server-sent events. Breaking out of the loop closes the stream. */
-  async *streamResponse(body: CreateResponseBody, options?: RequestOptions): AsyncGenerator<ResponseStreamEvent> {
-    const { response, deadline, failure } = await this.http.stream({
-      method: 'POST',
-      path: '/v1/responses',
-      body: { ...body, stream: true },
-      options,
-    });
+  streamResponse(body: CreateResponseBody, options?: RequestOptions): AsyncGenerator<ResponseStreamEvent> {
+    return this.events({ method: 'POST', path: '/v1/responses', body: { ...body, stream: true }, options });
+  }
+
+  /**
+   * GET /v1/responses/{id}?stream=true: a response's stream after `startingAfter` (the
+   * `sequence_number` of the last event you have; from the start without it), followed live
+   * while a background response runs, told again from the stored one once it has ended.
+   */
+  resumeResponseStream(responseId: string, params: { startingAfter?: number } = {}, options?: RequestOptions): AsyncGenerator<ResponseStreamEvent> {
+    const query = { stream: true, starting_after: params.startingAfter };
+    return this.events({ method: 'GET', path: `/v1/responses/${segment(responseId)}`, query, options });
+  }
+
+  private async *events(call: Call): AsyncGenerator<ResponseStreamEvent> {
+    const { response, deadline, failure } = await this.http.stream(call);
     try {
       if (!response.body) return;
       for await (const sse of readServerSentEvents(response.body, () => deadline.touch())) {

@@ -311,6 +311,21 @@ describe('streamResponse', () => {
     expect(responseOutputText((events.at(-1)!.data as any).response)).toBe(deltas.join(''));
   });
 
+  it('resumes a response stream after the last event it has (GET ?stream=true&starting_after=N)', async () => {
+    server.answer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const all = contractStream({ model: 'm', input: 'x' }, ['a', 'b', 'c']).split('\n\n').filter((f) => f.startsWith('event:'));
+      res.end(all.slice(Number(req.query.starting_after) + 1).map((f) => `${f}\n\n`).join('') + SSE_DONE);
+    });
+    const events: ResponseStreamEvent[] = [];
+    for await (const event of client().resumeResponseStream('resp_s', { startingAfter: 4 })) events.push(event);
+    expect(server.received[0]).toMatchObject({ method: 'GET', path: '/v1/responses/resp_s', query: { stream: 'true', starting_after: '4' } });
+    expect(server.received[0].headers.accept).toBe('text/event-stream');
+    expect(events.map((e) => (e.data as any).sequence_number)).toEqual([5, 6, 7, 8, 9, 10]);
+    expect(events.map((e) => e.event).slice(0, 2)).toEqual(['response.output_text.delta', 'response.output_text.delta']);
+    expect(events.at(-1)!.event).toBe('response.completed');
+  });
+
   it('closes the connection when the caller stops reading', async () => {
     let closed!: Promise<void>;
     server.answer((req, res) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registerEvents, type DomainEvent } from '@genaug/event-store';
+import { streamStepSchema } from '@genaug/responses';
 
 // The events of one turn's stream `turn-{response id}`. Personal content (input, instructions,
 // output, function arguments) is sealed for the turn's user: the fields ending in `_sealed`
@@ -96,6 +97,8 @@ const turnCompleted = z.object({
   provider: z.string(),
   model: z.string(),
   completed_at: z.string(),
+  /** How a background response's output streamed, so a resumed stream numbers its events alike. */
+  stream_steps: z.array(streamStepSchema).optional(),
 });
 
 const turnFailed = z.object({

@@ -4,6 +4,8 @@ import { ModelsModule } from '@genaug/models';
 import { BackgroundTurns } from './background/background-turns.reactor';
 import { TurnCancellation } from './cancel-turn/turn-cancellation';
 import { TurnCancels } from './cancel-turn/turn-cancels';
+import { ResponseFollower } from './follow-response/response-follower';
+import { StreamRelay } from './follow-response/stream-relay';
 import { ResponseDeletion } from './delete-response/response-deletion';
 import { CompactController } from './compact-turn/compact.controller';
 import { ConversationStore } from './conversations/conversation-store';
@@ -56,6 +58,8 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
         TurnRequests,
         TurnResumer,
         TurnCancels,
+        StreamRelay,
+        ResponseFollower,
         TurnCancellation,
         ResponseDeletion,
         ConversationStore,

@@ -202,6 +202,23 @@ export function responsesContract(target: () => Target): void {
       expect((await api.del('/v1/responses/resp_00000000000000000000000000000000')).status).toBe(404);
     });
 
+    it("tells a background response's stream again, numbered as it was first told, from after any event", async () => {
+      const live = await api.stream({ model: 'balanced', input: SUPPORT_INPUT, background: true });
+      const id = live.events[0].data.response.id;
+      const shape = (events: { event: string; data: any }[]) => events.map((e) => [e.data.sequence_number, e.event, e.data.delta ?? null]);
+      expect(live.events.filter((e) => e.event === 'response.output_text.delta').length).toBeGreaterThan(1);
+
+      const again = await api.getStream(`/v1/responses/${id}?stream=true`);
+      expect(again.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(shape(again.events)).toEqual(shape(live.events));
+      expect(again.events.at(-1)!.data.response).toEqual((await api.get(`/v1/responses/${id}`)).body);
+      const rest = await api.getStream(`/v1/responses/${id}?stream=true&starting_after=4`);
+      expect(shape(rest.events)).toEqual(shape(live.events.slice(5)));
+
+      expect(await api.get(`/v1/responses/${id}?stream=true&starting_after=last`)).toMatchObject({ status: 400, body: { error: { param: 'starting_after' } } });
+      expect((await api.get('/v1/responses/resp_00000000000000000000000000000000?stream=true')).status).toBe(404);
+    });
+
     it('cancels only a background response that has not ended', async () => {
       const plain = await api.post('/v1/responses', { model: 'balanced', input: 'Not in the background' });
       const notBackground = await api.post(`/v1/responses/${plain.body.id}/cancel`, undefined);

@@ -14,6 +14,8 @@ export interface ContractClient {
   del(path: string, headers?: Record<string, string>): Promise<Reply>;
   admin(path: string): Promise<Reply>;
   stream(body: Record<string, unknown>, headers?: Record<string, string>): Promise<{ response: Response; events: { event: string; data: any }[] }>;
+  /** GET of a stream (GET /v1/responses/{id}?stream=true), as server-sent events. */
+  getStream(path: string): Promise<{ response: Response; events: { event: string; data: any }[] }>;
   /** Polls an admin route until `ready` holds: read models on the real server follow the turn shortly after. */
   adminEventually(path: string, ready: (r: Reply) => boolean, timeoutMs?: number): Promise<Reply>;
 }
@@ -32,6 +34,10 @@ export function contractClient(target: () => Target): ContractClient {
         headers: { ...auth(), 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ ...body, stream: true }),
       });
+      return { response, events: await readSse(response) };
+    },
+    async getStream(path) {
+      const response = await fetch(url(path), { headers: auth() });
       return { response, events: await readSse(response) };
     },
     async adminEventually(path, ready, timeoutMs = 10_000) {

@@ -8,6 +8,7 @@ import {
   inputItemsPage,
   parseCompactRequest,
   parseCreateResponseRequest,
+  parseRetrieveQuery,
   SSE_DONE,
   SSE_HEADERS,
   type CreateResponseRequest,
@@ -18,7 +19,7 @@ import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memo
 import { alreadyEnded, responseInProgress, compactionResource, compactionSummary, compactionTurnBody, notBackground, outputAsContext, userText, type ContextItem } from '@genaug/turns';
 // Pure functions of the turns slice that its index does not export (yet).
 import { requestHash } from '../../../turns/src/idempotency/idempotency';
-import { replayStream } from '../../../turns/src/request-turn/replay';
+import { replayStream, streamAfter } from '../../../turns/src/request-turn/replay';
 import { BoundedMap } from '../bounded-map';
 import type { MockLedger } from '../ledger/mock-ledger';
 import type { MockMemory } from '../memory/mock-memory';
@@ -250,10 +251,18 @@ export class MockResponses {
     sendJson(res, 200, { id: responseId, object: 'response', deleted: true }, { 'x-request-id': req.ctx.requestId });
   }
 
-  get(req: MockRequest, res: ServerResponse, responseId: string): void {
+  /** GET /v1/responses/{id}: the response, or with `stream=true` its stream after `starting_after`, once it has ended. */
+  async get(req: MockRequest, res: ServerResponse, responseId: string): Promise<void> {
+    const { stream, startingAfter } = parseRetrieveQuery(Object.fromEntries(req.query));
     const turn = this.turns.get(responseId);
     if (!turn || turn.request.store === false) throw notFound('Response', 'response_id');
-    sendJson(res, 200, turn.response ?? unfinished(turn), { 'x-request-id': req.ctx.requestId });
+    if (!stream) return sendJson(res, 200, turn.response ?? unfinished(turn), { 'x-request-id': req.ctx.requestId });
+    const sse = openStream(res, req.ctx.requestId);
+    // A turn held queued (mock:queued) ends only when it is cancelled.
+    while (!turn.outcome && turn.response?.status !== 'cancelled' && !res.destroyed) await new Promise((resolve) => setTimeout(resolve, 50));
+    const response = turn.response ?? turn.outcome?.response;
+    if (response) for (const event of streamAfter(replayStream(turn.request, response, turn.outcome?.steps), startingAfter)) sse.write(event);
+    sse.end();
   }
 
   /** The user's memories most relevant to the input, as the real planner recalls them (default settings). */

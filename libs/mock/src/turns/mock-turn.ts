@@ -1,6 +1,6 @@
 import { AppError, type Clock, type RequestContext } from '@genaug/kernel';
 import { costUsd, LocalProvider, type ModelCandidate, type ModelRequest, type ModelStreamEvent, type ModelUsage, type PriceTable } from '@genaug/models';
-import { ResponseSequencer, type CreateResponseRequest, type ResponseObject, type ResponseStreamEvent, type TokenCounts } from '@genaug/responses';
+import { ResponseSequencer, type CreateResponseRequest, type ResponseObject, type ResponseStreamEvent, type StreamStep, type TokenCounts } from '@genaug/responses';
 import { answerChunks, compactionRequest, toModelRequest, type ContextItem } from '@genaug/turns';
 import { FAILURE_TRIGGERS, type FailureTrigger } from './error-triggers';
 import { wholeResponse } from './whole-response';
@@ -27,6 +27,8 @@ export interface MockTurnPlan {
 /** The finished turn, as the caller answers it and the ledger records it. */
 export interface MockTurnOutcome {
   response: ResponseObject;
+  /** How a background response's output streamed (see StreamStep). */
+  steps?: StreamStep[];
   /** 200, or 502/504 for a turn whose model failed. */
   httpStatus: number;
   failure: { code: string; message: string; type: string } | null;
@@ -98,9 +100,11 @@ export async function* runMockTurn(plan: MockTurnPlan, clock: Clock): AsyncGener
   const { request, candidate } = plan;
   const startedAt = clock.now();
   const metadata = turnMetadata(request, plan.ctx);
-  const seq = new ResponseSequencer({ request, responseId: plan.responseId, model: request.model, metadata, clock });
+  // A background response's steps are kept, so its stream told again is numbered as it was told live.
+  const seq = new ResponseSequencer({ request, responseId: plan.responseId, model: request.model, metadata, clock, steps: !!request.background });
   const outcome = (usage: TokenCounts | null, cost: number, failure: MockTurnOutcome['failure'], httpStatus = 200): MockTurnOutcome => ({
     response: seq.response,
+    steps: seq.steps ?? undefined,
     httpStatus,
     failure,
     provider: candidate.provider.name,

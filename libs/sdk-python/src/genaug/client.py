@@ -96,8 +96,20 @@ class GeneralAugmentClient:
         self, body: Json, idempotency_key: Optional[str] = None, request_id: Optional[str] = None
     ) -> Iterator[Dict[str, Any]]:
         """POST /v1/responses with ``stream: true``: yields ``{"event", "data"}`` with data decoded from JSON."""
-        response = self._send("POST", "/v1/responses", body={**body, "stream": True}, stream=True,
-                              idempotency_key=idempotency_key, request_id=request_id)
+        return self._events("POST", "/v1/responses", request_id, body={**body, "stream": True},
+                            idempotency_key=idempotency_key)
+
+    def resume_response_stream(
+        self, response_id: str, starting_after: Optional[int] = None, request_id: Optional[str] = None
+    ) -> Iterator[Dict[str, Any]]:
+        """GET /v1/responses/{id}?stream=true: the stream after ``starting_after`` (the last
+        ``sequence_number`` you have; from the start without it), followed live while a background
+        response runs, told again from the stored one once it has ended."""
+        return self._events("GET", f"/v1/responses/{_quote(response_id)}", request_id,
+                            query={"stream": True, "starting_after": starting_after})
+
+    def _events(self, method: str, path: str, request_id: Optional[str], **call: Any) -> Iterator[Dict[str, Any]]:
+        response = self._send(method, path, stream=True, request_id=request_id, **call)
         try:
             for sse in read_server_sent_events(response):
                 if sse["data"] == "[DONE]":

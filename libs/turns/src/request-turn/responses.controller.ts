@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError, contextOf, notFound } from '@genaug/kernel';
 import { CurrentCaller, ProjectKeyGuard, type Caller } from '@genaug/projects';
-import type { CreateResponseRequest, ResponseStreamEvent } from '@genaug/responses';
+import { parseRetrieveQuery, type CreateResponseRequest, type ResponseStreamEvent } from '@genaug/responses';
 import { TurnCancellation } from '../cancel-turn/turn-cancellation';
 import { ResponseDeletion } from '../delete-response/response-deletion';
+import { ResponseFollower } from '../follow-response/response-follower';
 import { TurnReader } from '../read-response/turn-reader';
 import { replayStream } from './replay';
 import { SseWriter } from './sse-writer';
@@ -18,6 +19,7 @@ export class ResponsesController {
     private readonly reader: TurnReader,
     private readonly cancellation: TurnCancellation,
     private readonly deletion: ResponseDeletion,
+    private readonly follower: ResponseFollower,
   ) {}
 
   @Post()
@@ -76,10 +78,26 @@ export class ResponsesController {
     return this.reader.inputItems(caller.projectId, id, query);
   }
 
+  /** The response; with `stream=true`, its stream after `starting_after`, followed live while it runs. */
   @Get(':response_id')
-  async get(@CurrentCaller() caller: Caller, @Param('response_id') id: string) {
+  async get(@CurrentCaller() caller: Caller, @Param('response_id') id: string, @Query() query: unknown, @Req() req: any, @Res() reply: any): Promise<void> {
     if (caller.kind !== 'project_key') throw new AppError(401, 'invalid_api_key', 'Use a project key');
-    return this.reader.response(caller.projectId, id);
+    const { stream, startingAfter } = parseRetrieveQuery(query);
+    if (!stream) return void reply.status(200).send(await this.reader.response(caller.projectId, id));
+    const state = await this.reader.stored(caller.projectId, id);
+    reply.hijack();
+    const sse = new SseWriter(reply.raw, { 'x-request-id': contextOf(req).requestId });
+    let sequence = startingAfter;
+    try {
+      for await (const event of this.follower.follow(state, startingAfter, () => sse.connected)) {
+        sse.event(event);
+        sequence = event.sequence_number;
+      }
+    } catch (err) {
+      sse.event(unrecordedEvent(err, sequence + 1));
+    } finally {
+      sse.end();
+    }
   }
 
   private send(reply: any, outcome: TurnOutcome): void {

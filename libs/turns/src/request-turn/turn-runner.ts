@@ -7,10 +7,12 @@ import {
   type FunctionCallItem,
   type ResponseObject,
   type ResponseStreamEvent,
+  type StreamStep,
   type TokenCounts,
 } from '@genaug/responses';
 import { TurnGate } from '@genaug/governance';
 import { TurnCancels } from '../cancel-turn/turn-cancels';
+import { StreamRelay } from '../follow-response/stream-relay';
 import { ConversationStore } from '../conversations/conversation-store';
 import { claimWithTurn, type Claim } from '../idempotency/idempotency';
 import { RunnerHeartbeat } from '../interrupted/runner-heartbeat';
@@ -68,6 +70,7 @@ export class TurnRunner {
     private readonly gate: TurnGate,
     private readonly heartbeat: RunnerHeartbeat,
     private readonly cancels: TurnCancels,
+    private readonly relay: StreamRelay,
   ) {}
 
   /** Appends TurnRequested (and TurnStarted unless the turn waits for the worker). */
@@ -156,14 +159,16 @@ export class TurnRunner {
       null,
       null,
     );
-    // Streaming events are made only for a client that streams; one answered whole gets the response.
+    // Streaming events are made only for a client that streams, or may stream it later (a background
+    // response: GET /v1/responses/{id}?stream=true); one answered whole gets the response.
     const seq = new ResponseSequencer({
       request,
       responseId: plan.responseId,
       createdAt: plan.ctx.receivedAt,
       model: request.model,
       metadata,
-      events: !!request.stream,
+      events: !!request.stream || !!request.background,
+      steps: !!request.background,
     });
     // Aborted when the turn's request could not be recorded: an answer that can't be recorded is not wanted.
     const unrecorded = new AbortController();
@@ -173,10 +178,21 @@ export class TurnRunner {
       ...toModelRequest(request, [plan.instructions, plan.memory.text].filter(Boolean).join('\n\n') || null, plan.context),
       signal: cancel ? AbortSignal.any([unrecorded.signal, cancel.signal]) : unrecorded.signal,
     };
+    const turn = this.run(plan, version, seq, metadata, modelRequest, unrecorded, cancel?.signal ?? null);
+    if (!request.background) return yield* turn;
+    // A background response's stream can be followed from elsewhere while it runs.
+    const telling = this.relay.open(plan.responseId);
     try {
-      return yield* this.run(plan, version, seq, metadata, modelRequest, unrecorded, cancel?.signal ?? null);
+      for (;;) {
+        const r = await turn.next();
+        if (r.done) return r.value;
+        telling.tell(r.value);
+        yield r.value;
+      }
     } finally {
+      telling.close();
       cancel?.done();
+      await turn.return(undefined as never);
     }
   }
 
@@ -300,7 +316,7 @@ export class TurnRunner {
 
     const response = seq.response;
     try {
-      await this.recordOutcome(plan, before, response, attempts, usage, answeredBy, failure, httpStatus);
+      await this.recordOutcome(plan, before, response, seq.steps, attempts, usage, answeredBy, failure, httpStatus);
     } catch (err) {
       // Cancelled before the outcome landed: the answer came too late to be the response.
       if (err instanceof WrongExpectedVersionError && request.background) return yield* this.endCancelled(plan, seq, attempts, usage, answeredBy, err);
@@ -371,6 +387,7 @@ export class TurnRunner {
     plan: TurnPlan,
     version: number,
     response: ResponseObject,
+    steps: StreamStep[] | null,
     attempts: ModelAttempt[],
     usage: TokenCounts | null,
     answeredBy: { provider: string; model: string } | null,
@@ -408,6 +425,7 @@ export class TurnRunner {
           provider: answeredBy?.provider ?? 'unknown',
           model: answeredBy?.model ?? plan.request.model,
           completed_at: response.completed_at ? new Date(response.completed_at * 1000).toISOString() : now,
+          ...(steps ? { stream_steps: steps } : {}),
         },
         metadata: meta,
       });
