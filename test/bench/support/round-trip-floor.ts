@@ -6,6 +6,9 @@ import { Pool } from 'pg';
 // the request's insert alongside the upstream call, the outcome's insert, then the answer. Its
 // figures are what those round trips cost on this machine; the gap to ours is our own work per
 // turn (validation, governance, sealing, hash chains, read models), not the number of trips.
+// With FLOOR_TRIPS=2 it makes the fewest any server can make under the same rules: the turn is
+// admitted and its request recorded in one statement before the model is asked (both must
+// precede the call), then the outcome is recorded before the answer.
 // Run as a child process: DATABASE_URL, UPSTREAM_URL (an OpenAI-compatible base URL), PORT.
 
 async function main(): Promise<void> {
@@ -27,9 +30,18 @@ async function main(): Promise<void> {
       req.end(body);
     });
 
+  const fewest = process.env.FLOOR_TRIPS === '2';
+  const admit = 'insert into floor_admissions (key, turns) values ($1, 1) on conflict (key) do update set turns = floor_admissions.turns + 1';
   const turn = async (request: { user: string; input: string }): Promise<string> => {
     const streamId = `turn-${process.hrtime.bigint()}`;
-    await pool.query('insert into floor_admissions (key, turns) values ($1, 1) on conflict (key) do update set turns = floor_admissions.turns + 1', [request.user]);
+    if (fewest) {
+      // The admission's row, and only then the request's: one statement, one transaction.
+      await pool.query(`with admitted as (${admit} returning 1) insert into floor_events (stream_id, data) select $2, $3 from admitted`, [request.user, streamId, JSON.stringify(request)]);
+      const answer = await askModel(request.input);
+      await pool.query('insert into floor_events (stream_id, data) values ($1, $2)', [streamId, JSON.stringify(answer)]);
+      return JSON.stringify({ id: streamId, object: 'response', status: 'completed', output: answer });
+    }
+    await pool.query(admit, [request.user]);
     const [, answer] = await Promise.all([
       pool.query('insert into floor_events (stream_id, data) values ($1, $2)', [streamId, JSON.stringify(request)]),
       askModel(request.input),
