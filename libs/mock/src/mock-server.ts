@@ -77,6 +77,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     { method: 'GET', pattern: /^\/health\/ready$/, handler: health('ready') },
     { method: 'POST', pattern: /^\/v1\/responses$/, handler: app((req, res) => responses.create(req, res)) },
     { method: 'POST', pattern: /^\/v1\/responses\/compact$/, handler: app((req, res) => responses.compact(req, res)) },
+    { method: 'POST', pattern: /^\/v1\/responses\/input_tokens$/, handler: app((req, res) => responses.countInputTokens(req, res)) },
     { method: 'GET', pattern: new RegExp(`^/v1/responses/${segment}$`), handler: app((req, res, [id]) => responses.get(req, res, id)) },
     { method: 'GET', pattern: new RegExp(`^/v1/responses/${segment}/input_items$`), handler: app((req, res, [id]) => responses.inputItems(req, res, id)) },
     { method: 'DELETE', pattern: new RegExp(`^/v1/responses/${segment}$`), handler: app((req, res, [id]) => responses.delete(req, res, id)) },

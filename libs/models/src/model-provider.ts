@@ -15,6 +15,8 @@ export interface ModelProvider {
    * Optional: the router streams from providers without it.
    */
   answer?(model: string, request: ModelRequest, signal: AbortSignal): Promise<CollectedAnswer>;
+  /** How many input tokens the model would read for `request` (POST /v1/responses/input_tokens). */
+  countInputTokens(model: string, request: ModelRequest, signal: AbortSignal): Promise<number>;
 }
 
 /**

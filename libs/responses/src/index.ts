@@ -9,6 +9,7 @@ export * from './stream-steps';
 export * from './sse';
 export * from './error-body';
 export * from './compact-request';
+export * from './input-tokens-request';
 export * from './compaction-resource';
 export * from './input-items-list';
 export * from './retrieve-query';

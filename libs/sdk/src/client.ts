@@ -11,6 +11,8 @@ import type {
   CreateProjectBody,
   CreateResponseBody,
   InputItem,
+  InputTokenCount,
+  InputTokensBody,
   JsonObject,
   ListOf,
   Memory,
@@ -125,6 +127,11 @@ export class GeneralAugmentClient {
   /** POST /v1/responses/compact: send its `output` as the next turn's `input` (with the new message after it). */
   compactResponse(body: CompactResponseBody, options?: RequestOptions): Promise<CompactionResource> {
     return this.call({ method: 'POST', path: '/v1/responses/compact', body, options });
+  }
+
+  /** POST /v1/responses/input_tokens: the input tokens a turn with these fields would cost, counted by its model; nothing runs. */
+  countInputTokens(body: InputTokensBody, options?: RequestOptions): Promise<InputTokenCount> {
+    return this.call({ method: 'POST', path: '/v1/responses/input_tokens', body, repeatable: true, options });
   }
 
   /** GET /v1/responses/{id} */

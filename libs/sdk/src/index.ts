@@ -23,6 +23,8 @@ export type {
   FunctionCallResultOutput,
   FunctionToolDefinition,
   InputItem,
+  InputTokenCount,
+  InputTokensBody,
   JsonObject,
   ListOf,
   Memory,

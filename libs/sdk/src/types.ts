@@ -146,6 +146,16 @@ export interface CompactResponseBody {
   [field: string]: unknown;
 }
 
+/** What POST /v1/responses/input_tokens counts: a turn's fields without running it (`model` defaults to `balanced`). */
+export type InputTokensBody = Partial<Pick<CreateResponseBody, 'model' | 'input' | 'instructions' | 'previous_response_id' | 'conversation' | 'tools' | 'tool_choice' | 'parallel_tool_calls' | 'text'>> & {
+  [field: string]: unknown;
+};
+
+export interface InputTokenCount {
+  object: 'response.input_tokens';
+  input_tokens: number;
+}
+
 /** The conversation's user messages, kept verbatim, then one compaction item standing for the rest. */
 export interface CompactionResource {
   id: string;

@@ -4,6 +4,8 @@ import { ModelsModule } from '@genaug/models';
 import { BackgroundTurns } from './background/background-turns.reactor';
 import { TurnCancellation } from './cancel-turn/turn-cancellation';
 import { TurnCancels } from './cancel-turn/turn-cancels';
+import { InputTokenCounter } from './count-tokens/input-token-counter';
+import { InputTokensController } from './count-tokens/input-tokens.controller';
 import { ResponseFollower } from './follow-response/response-follower';
 import { StreamRelay } from './follow-response/stream-relay';
 import { ResponseDeletion } from './delete-response/response-deletion';
@@ -47,7 +49,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
     return {
       module: TurnsModule,
       imports: [ModelsModule],
-      controllers: [ResponsesController, CompactController, ConversationsController],
+      controllers: [ResponsesController, CompactController, InputTokensController, ConversationsController],
       providers: [
         { provide: TURNS_OPTIONS, useValue: options },
         { provide: RESPONSES_SOCKET_OPTIONS, useValue: { lifetimeMs: options.websocketLifetimeMs ?? 60 * 60_000 } },
@@ -60,6 +62,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
         TurnCancels,
         StreamRelay,
         ResponseFollower,
+        InputTokenCounter,
         TurnCancellation,
         ResponseDeletion,
         ConversationStore,

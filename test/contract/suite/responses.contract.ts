@@ -219,6 +219,19 @@ export function responsesContract(target: () => Target): void {
       expect((await api.get('/v1/responses/resp_00000000000000000000000000000000?stream=true')).status).toBe(404);
     });
 
+    it('counts the input tokens a turn would read, before it runs (POST /v1/responses/input_tokens)', async () => {
+      const body = { model: 'balanced', instructions: 'Answer briefly.', input: SUPPORT_INPUT, tools: [WEATHER_TOOL], tool_choice: 'none' };
+      const counted = await api.post('/v1/responses/input_tokens', body);
+      expect(counted).toMatchObject({ status: 200, body: { object: 'response.input_tokens', input_tokens: expect.any(Number) } });
+      const turn = await api.post('/v1/responses', body);
+      expect(counted.body.input_tokens).toBe(turn.body.usage.input_tokens);
+      const next = { model: 'balanced', previous_response_id: turn.body.id, input: 'And then?' };
+      const nextCount = await api.post('/v1/responses/input_tokens', next);
+      expect(nextCount.body.input_tokens).toBe((await api.post('/v1/responses', next)).body.usage.input_tokens);
+      expect(await api.post('/v1/responses/input_tokens', { model: 'enormous', input: 'x' })).toMatchObject({ status: 400, body: { error: { param: 'model' } } });
+      expect((await api.post('/v1/responses/input_tokens', { previous_response_id: 'resp_00000000000000000000000000000000' })).status).toBe(404);
+    });
+
     it('cancels only a background response that has not ended', async () => {
       const plain = await api.post('/v1/responses', { model: 'balanced', input: 'Not in the background' });
       const notBackground = await api.post(`/v1/responses/${plain.body.id}/cancel`, undefined);

@@ -24,6 +24,11 @@ const errorType = (status: number) =>
 
 const messages: UpstreamProtocol = {
   path: '/v1/messages',
+  // Counted as 4 characters a token of what the model would read, so a test can say what to expect.
+  count: {
+    path: '/v1/messages/count_tokens',
+    answer: (body) => ({ input_tokens: Math.ceil(JSON.stringify([body?.system ?? null, body?.messages ?? [], body?.tools ?? []]).length / 4) }),
+  },
   basePath: '',
   keyOf: (headers) => (headers['x-api-key'] as string | undefined) ?? headers.authorization?.replace(/^Bearer\s+/i, ''),
   errorBody: (status, message) => ({ type: 'error', error: { type: errorType(status), message } }),

@@ -71,6 +71,8 @@ export interface UpstreamProtocol {
   json(body: any, reply: ResolvedReply): unknown;
   /** SSE frames, and the index of the first frame carrying answer content. */
   sse(body: any, reply: ResolvedReply): { frames: string[]; firstContent: number };
+  /** Where the protocol counts a request's input tokens without answering it, and its answer. */
+  count?: { path: string; answer(body: any): unknown };
 }
 
 export interface ResolvedReply {
@@ -115,10 +117,12 @@ export async function startFakeUpstream(protocol: UpstreamProtocol, options: Fak
     }
     const path = (req.url ?? '').split('?')[0];
     calls.push({ method: req.method ?? '', path, headers: req.headers, body });
-    if (req.method !== 'POST' || path !== protocol.path) return send(res, 404, protocol.errorBody(404, `No route ${req.method} ${path}`));
+    const counting = protocol.count && req.method === 'POST' && path === protocol.count.path;
+    if (!counting && (req.method !== 'POST' || path !== protocol.path)) return send(res, 404, protocol.errorBody(404, `No route ${req.method} ${path}`));
     if (options.apiKey !== undefined && protocol.keyOf(req.headers) !== options.apiKey) {
       return send(res, 401, protocol.errorBody(401, 'Invalid API key'));
     }
+    if (counting) return send(res, 200, protocol.count!.answer(body));
     const call = modelCalls++;
     const latency = options.zeroLatency ? 0 : (options.delayMs ?? 0);
     if (!(await wait(latency, res))) return;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { AppError, badRequest, newId, notFound, type Clock, type RequestContext } from '@genaug/kernel';
-import { loadModelEnv, ModelRouter, type ModelCandidate } from '@genaug/models';
+import { estimateInputTokens, loadModelEnv, ModelRouter, type ModelCandidate } from '@genaug/models';
 import {
   buildResponse,
   encodeSseEvent,
@@ -8,7 +8,10 @@ import {
   inputItemsPage,
   parseCompactRequest,
   parseCreateResponseRequest,
+  parseInputTokensRequest,
   parseRetrieveQuery,
+  DEFAULT_COUNTED_MODEL,
+  type InputTokenCount,
   SSE_DONE,
   SSE_HEADERS,
   type CreateResponseRequest,
@@ -16,7 +19,7 @@ import {
   type ResponseStreamEvent,
 } from '@genaug/responses';
 import { MemoryRecall, type MemorySearch, type RecallLimits } from '@genaug/memory';
-import { alreadyEnded, responseInProgress, compactionResource, compactionSummary, compactionTurnBody, notBackground, outputAsContext, userText, type ContextItem } from '@genaug/turns';
+import { toModelRequest, alreadyEnded, responseInProgress, compactionResource, compactionSummary, compactionTurnBody, notBackground, outputAsContext, userText, type ContextItem } from '@genaug/turns';
 // Pure functions of the turns slice that its index does not export (yet).
 import { requestHash } from '../../../turns/src/idempotency/idempotency';
 import { replayStream, streamAfter } from '../../../turns/src/request-turn/replay';
@@ -195,6 +198,17 @@ export class MockResponses {
         return finish(yield* runMockTurn(plan, clock));
       },
     };
+  }
+
+  /** POST /v1/responses/input_tokens: what the local model would read for this request, counted as it counts. */
+  countInputTokens(req: MockRequest, res: ServerResponse): void {
+    const parsed = parseInputTokensRequest(req.body);
+    const request = { ...parsed, model: parsed.model ?? DEFAULT_COUNTED_MODEL, input: parsed.input ?? [] } as CreateResponseRequest;
+    checkTurnRequest(request);
+    this.router.resolve(request.model);
+    const context = [...this.history(request), ...openMockCompactions(inputItems(request) as ContextItem[])];
+    const count: InputTokenCount = { object: 'response.input_tokens', input_tokens: estimateInputTokens(toModelRequest(request, request.instructions ?? null, context)) };
+    sendJson(res, 200, count, { 'x-request-id': req.ctx.requestId });
   }
 
   /** POST /v1/responses/compact, as the server answers it; the turn is kept like one not stored. */

@@ -22,6 +22,17 @@ export class AnthropicProvider implements ModelProvider {
     });
   }
 
+  /** Anthropic's own count (the Messages API's count_tokens), of the request a turn would send. */
+  async countInputTokens(model: string, request: ModelRequest, signal: AbortSignal): Promise<number> {
+    const { model: _model, messages, system, tools, tool_choice } = messagesRequest(model, request);
+    try {
+      const counted = await this.client.messages.countTokens({ model, messages, system, tools, tool_choice }, { signal });
+      return counted.input_tokens;
+    } catch (err) {
+      throw upstreamErrorFrom(err, Anthropic);
+    }
+  }
+
   async *stream(model: string, request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
     try {
       const events = await this.client.messages.create(messagesRequest(model, request), { signal });

@@ -10,6 +10,11 @@ import { estimateInputTokens, estimateTokens } from './token-estimate';
  * budgets, cost) works the same with it as with a real model.
  */
 export class LocalProvider implements ModelProvider {
+  /** Exactly what its answer reports as `input_tokens`. */
+  async countInputTokens(_model: string, request: ModelRequest): Promise<number> {
+    return estimateInputTokens(request);
+  }
+
   async *stream(model: string, request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
     const answer = localAnswer(model, request);
     const inputTokens = estimateInputTokens(request);

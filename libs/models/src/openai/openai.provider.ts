@@ -3,6 +3,7 @@ import { UPSTREAM_CLIENT_POLICY, upstreamErrorFrom, type ModelProvider } from '.
 import type { ModelRequest } from '../model-request';
 import type { CollectedAnswer, FinishReason, ModelStreamEvent, ModelUsage } from '../model-stream';
 import { chatCompletionRequest } from './openai-request';
+import { countChatCompletionInput } from './openai-token-count';
 
 export interface OpenAIProviderConfig {
   baseUrl: string;
@@ -20,6 +21,11 @@ export class OpenAIProvider implements ModelProvider {
       apiKey: config.apiKey ?? 'unset',
       ...UPSTREAM_CLIENT_POLICY,
     });
+  }
+
+  /** Counted here: the Chat Completions API cannot count without answering (see openai-token-count). */
+  async countInputTokens(model: string, request: ModelRequest): Promise<number> {
+    return countChatCompletionInput(chatCompletionRequest(model, request));
   }
 
   async *stream(model: string, request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {

@@ -134,6 +134,34 @@ export class ModelRouter {
     return { ...answer, ...call.result, attempts: call.attempts };
   }
 
+  /**
+   * How many input tokens `request` is for the model that would answer it: each model of the
+   * tier in order, as a call would be served, until one counts (a 502/504 when none can).
+   */
+  async countInputTokens(input: Omit<ModelCallInput, 'stream'>): Promise<{ provider: string; model: string; inputTokens: number }> {
+    const candidates = resolveCandidates(input.model, this.settingsFor(input.settings));
+    const attempts: ModelAttempt[] = [];
+    let timedOut = false;
+    for (const { provider: config, model } of candidates) {
+      const upstream = new AbortController();
+      const timer = setTimeout(() => upstream.abort(new UpstreamError('timeout', `no count within ${config.timeoutMs} ms`)), config.timeoutMs);
+      const startedAt = this.clock.now();
+      try {
+        const inputTokens = await this.providerFor(config).countInputTokens(model, input.request, upstream.signal);
+        return { provider: config.name, model, inputTokens };
+      } catch (err) {
+        const error = asUpstreamError(err, upstream.signal);
+        timedOut = error.failure === 'timeout';
+        const latencyMs = Math.max(0, this.clock.now().getTime() - startedAt.getTime());
+        attempts.push({ provider: config.name, model, startedAt: startedAt.toISOString(), latencyMs, outcome: timedOut ? 'timeout' : 'error', error: attemptError(error.message), costUsd: 0 });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const last = attempts.at(-1)!;
+    throw new ModelCallFailed(attempts, timedOut, `No model could count "${input.model}" (${attempts.length} attempts); last: ${last.provider}/${last.model}: ${last.error}`);
+  }
+
   private async *run(
     attempts: ModelAttempt[],
     answered: (result: ModelCallResult) => void,

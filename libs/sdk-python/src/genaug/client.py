@@ -144,6 +144,11 @@ class GeneralAugmentClient:
         """DELETE /v1/responses/{id}: an ended response is not found from then on (its events stay in the audit history)."""
         return self._json("DELETE", f"/v1/responses/{_quote(response_id)}")
 
+    def count_input_tokens(self, body: Json) -> Json:
+        """POST /v1/responses/input_tokens: the input tokens a turn with these fields would cost,
+        counted by its model (``model`` defaults to ``balanced``); nothing runs."""
+        return self._json("POST", "/v1/responses/input_tokens", body=body, repeatable=True)
+
     def cancel_response(self, response_id: str) -> Json:
         """POST /v1/responses/{id}/cancel: a queued or running background response ends ``cancelled`` (again: the same answer)."""
         return self._json("POST", f"/v1/responses/{_quote(response_id)}/cancel", repeatable=True)
