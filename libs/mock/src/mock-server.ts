@@ -10,6 +10,7 @@ import { MockMemory } from './memory/mock-memory';
 import { BODY_LIMIT_BYTES, noSuchRoute, readBody, requestContext, requireAdminKey, requireProjectKey, sendError, sendJson, type MockRequest } from './mock-http';
 import { rateLimitHeaders } from './turns/error-triggers';
 import { MockConversations } from './turns/mock-conversations';
+import { MockModels } from './turns/mock-models';
 import { MockResponses } from './turns/mock-responses';
 
 // `genaug mock`: the app-facing API of General Augment in one process with no database, for
@@ -55,6 +56,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const memory = new MockMemory(clock);
   const conversations = new MockConversations(clock);
   const responses = new MockResponses(ledger, memory, clock, conversations);
+  const models = new MockModels(clock);
   const startedAt = clock.now().toISOString();
   const project = { id: MOCK_PROJECT_ID, object: 'project', name: 'Mock', slug: MOCK_PROJECT_ID, settings: { timezone: 'UTC' }, created_at: startedAt, updated_at: startedAt };
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -75,6 +77,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const routes: Route[] = [
     { method: 'GET', pattern: /^\/health\/live$/, handler: health('ok') },
     { method: 'GET', pattern: /^\/health\/ready$/, handler: health('ready') },
+    { method: 'GET', pattern: /^\/v1\/models$/, handler: app((req, res) => models.list(req, res)) },
+    { method: 'GET', pattern: /^\/v1\/models\/(.+)$/, handler: app((req, res, [id]) => models.get(req, res, id)) },
     { method: 'POST', pattern: /^\/v1\/responses$/, handler: app((req, res) => responses.create(req, res)) },
     { method: 'POST', pattern: /^\/v1\/responses\/compact$/, handler: app((req, res) => responses.compact(req, res)) },
     { method: 'POST', pattern: /^\/v1\/responses\/input_tokens$/, handler: app((req, res) => responses.countInputTokens(req, res)) },

@@ -333,6 +333,8 @@ class HelpersTest(ClientTestCase):
     CASES = [
         ("store_memory", lambda c: c.store_memory({"user_id": "app-user-123", "fact": "User prefers window seats", "fact_type": "preference", "importance_score": 0.9, "source": "booking", "idempotency_key": "memory-window-seat-1"}),
          "POST", "/v1/memory", {}, {"user_id": "app-user-123", "fact": "User prefers window seats", "fact_type": "preference", "importance_score": 0.9, "source": "booking", "idempotency_key": "memory-window-seat-1"}, False),
+        ("list_models", lambda c: c.list_models(), "GET", "/v1/models", {}, None, False),
+        ("get_model", lambda c: c.get_model("openai/gpt-4.1"), "GET", "/v1/models/openai%2Fgpt-4.1", {}, None, False),
         ("count_input_tokens", lambda c: c.count_input_tokens({"model": "balanced", "input": "Hello"}), "POST", "/v1/responses/input_tokens", {}, {"model": "balanced", "input": "Hello"}, False),
         ("search_memory", lambda c: c.search_memory({"user_id": "u1", "query": "seat", "limit": 3}), "POST", "/v1/memory/search", {}, {"user_id": "u1", "query": "seat", "limit": 3}, False),
         ("list_memory", lambda c: c.list_memory("u1", limit=5), "GET", "/v1/memory", {"user_id": "u1", "limit": "5"}, None, False),

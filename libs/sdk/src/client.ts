@@ -16,6 +16,7 @@ import type {
   JsonObject,
   ListOf,
   Memory,
+  Model,
   Project,
   ResponseObject,
   ResponseStreamEvent,
@@ -147,6 +148,16 @@ export class GeneralAugmentClient {
   /** POST /v1/responses/{id}/cancel: a queued or running background response ends `cancelled` (again: the same answer). */
   cancelResponse(responseId: string, options?: RequestOptions): Promise<ResponseObject> {
     return this.call({ method: 'POST', path: `/v1/responses/${segment(responseId)}/cancel`, repeatable: true, options });
+  }
+
+  /** GET /v1/models: what this project's requests may name as `model`, the tiers first. */
+  listModels(options?: RequestOptions): Promise<{ object: 'list'; data: Model[] }> {
+    return this.call({ method: 'GET', path: '/v1/models', options });
+  }
+
+  /** GET /v1/models/{model}: one of them, by the name a request sends (404 when the project may not name it). */
+  getModel(model: string, options?: RequestOptions): Promise<Model> {
+    return this.call({ method: 'GET', path: `/v1/models/${segment(model)}`, options });
   }
 
   // --- conversations -----------------------------------------------------------------

@@ -29,6 +29,7 @@ export type {
   ListOf,
   Memory,
   MessageOutput,
+  Model,
   OutputItem,
   OutputText,
   Project,

@@ -146,6 +146,14 @@ export interface CompactResponseBody {
   [field: string]: unknown;
 }
 
+/** A name a request may send as `model` (GET /v1/models): a tier, or an allowed `provider/model`. */
+export interface Model {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
 /** What POST /v1/responses/input_tokens counts: a turn's fields without running it (`model` defaults to `balanced`). */
 export type InputTokensBody = Partial<Pick<CreateResponseBody, 'model' | 'input' | 'instructions' | 'previous_response_id' | 'conversation' | 'tools' | 'tool_choice' | 'parallel_tool_calls' | 'text'>> & {
   [field: string]: unknown;

@@ -373,6 +373,8 @@ describe('response, conversation, memory and admin helpers', () => {
   const cases: [string, (c: GeneralAugmentClient) => Promise<unknown>, { method: string; path: string; query?: Record<string, string>; body?: unknown; admin?: boolean }][] = [
     ['storeMemory', (c) => c.storeMemory({ user_id: 'app-user-123', fact: 'User prefers window seats', fact_type: 'preference', importance_score: 0.9, source: 'booking', idempotency_key: 'memory-window-seat-1' }), { method: 'POST', path: '/v1/memory', body: { user_id: 'app-user-123', fact: 'User prefers window seats', fact_type: 'preference', importance_score: 0.9, source: 'booking', idempotency_key: 'memory-window-seat-1' } }],
     ['deleteResponse', (c) => c.deleteResponse('resp_42'), { method: 'DELETE', path: '/v1/responses/resp_42' }],
+    ['listModels', (c) => c.listModels(), { method: 'GET', path: '/v1/models' }],
+    ['getModel', (c) => c.getModel('openai/gpt-4.1'), { method: 'GET', path: '/v1/models/openai%2Fgpt-4.1' }],
     ['countInputTokens', (c) => c.countInputTokens({ model: 'balanced', input: 'Hello' }), { method: 'POST', path: '/v1/responses/input_tokens', body: { model: 'balanced', input: 'Hello' } }],
     ['getConversation', (c) => c.getConversation('conv_1'), { method: 'GET', path: '/v1/conversations/conv_1' }],
     ['updateConversation', (c) => c.updateConversation('conv_1', { topic: 'trip' }), { method: 'POST', path: '/v1/conversations/conv_1', body: { metadata: { topic: 'trip' } } }],

@@ -6,6 +6,7 @@ import { TurnCancellation } from './cancel-turn/turn-cancellation';
 import { TurnCancels } from './cancel-turn/turn-cancels';
 import { InputTokenCounter } from './count-tokens/input-token-counter';
 import { InputTokensController } from './count-tokens/input-tokens.controller';
+import { ModelsController } from './list-models/models.controller';
 import { ResponseFollower } from './follow-response/response-follower';
 import { StreamRelay } from './follow-response/stream-relay';
 import { ResponseDeletion } from './delete-response/response-deletion';
@@ -49,7 +50,7 @@ export class TurnsModule implements OnModuleInit, OnApplicationBootstrap, Before
     return {
       module: TurnsModule,
       imports: [ModelsModule],
-      controllers: [ResponsesController, CompactController, InputTokensController, ConversationsController],
+      controllers: [ResponsesController, CompactController, InputTokensController, ConversationsController, ModelsController],
       providers: [
         { provide: TURNS_OPTIONS, useValue: options },
         { provide: RESPONSES_SOCKET_OPTIONS, useValue: { lifetimeMs: options.websocketLifetimeMs ?? 60 * 60_000 } },

@@ -232,6 +232,23 @@ export function responsesContract(target: () => Target): void {
       expect((await api.post('/v1/responses/input_tokens', { previous_response_id: 'resp_00000000000000000000000000000000' })).status).toBe(404);
     });
 
+    it('lists the models a request may name, the tiers first (GET /v1/models)', async () => {
+      const listed = await api.get('/v1/models');
+      expect(listed.status).toBe(200);
+      expect(listed.body.object).toBe('list');
+      expect(listed.body.data.map((m: any) => [m.id, m.object, m.owned_by])).toEqual([
+        ['simple', 'model', 'general-augment'],
+        ['balanced', 'model', 'general-augment'],
+        ['complex', 'model', 'general-augment'],
+        ['local/local-simple', 'model', 'local'],
+        ['local/local-balanced', 'model', 'local'],
+        ['local/local-complex', 'model', 'local'],
+      ]);
+      expect((await api.get('/v1/models/balanced')).body).toEqual(listed.body.data[1]);
+      expect((await api.get('/v1/models/local%2Flocal-simple')).body).toEqual(listed.body.data[3]);
+      expect(await api.get('/v1/models/gpt-9')).toMatchObject({ status: 404, body: { error: { param: 'model' } } });
+    });
+
     it('cancels only a background response that has not ended', async () => {
       const plain = await api.post('/v1/responses', { model: 'balanced', input: 'Not in the background' });
       const notBackground = await api.post(`/v1/responses/${plain.body.id}/cancel`, undefined);

@@ -26,3 +26,22 @@ export function resolveCandidates(target: string, settings: EffectiveModelSettin
   }
   return refs.map((ref) => ({ provider: settings.providers[ref.provider], model: ref.model }));
 }
+
+/** A name a request's `model` may be, and whose it is: ours for a tier, the provider's for a model. */
+export interface NamedModel {
+  id: string;
+  ownedBy: string;
+}
+
+/** What a project's requests may name as `model`: the tiers, then each allowed model as `provider/model`. */
+export function namedModels(settings: EffectiveModelSettings): NamedModel[] {
+  const models: NamedModel[] = TIERS.map((tier) => ({ id: tier, ownedBy: 'general-augment' }));
+  const seen = new Set<string>();
+  for (const ref of settings.allowed) {
+    const id = formatModelRef(ref);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    models.push({ id, ownedBy: ref.provider });
+  }
+  return models;
+}

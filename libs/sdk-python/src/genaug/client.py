@@ -144,6 +144,14 @@ class GeneralAugmentClient:
         """DELETE /v1/responses/{id}: an ended response is not found from then on (its events stay in the audit history)."""
         return self._json("DELETE", f"/v1/responses/{_quote(response_id)}")
 
+    def list_models(self) -> Json:
+        """GET /v1/models: what this project's requests may name as ``model``, the tiers first."""
+        return self._json("GET", "/v1/models")
+
+    def get_model(self, model: str) -> Json:
+        """GET /v1/models/{model}: one of them, by the name a request sends (404 when the project may not name it)."""
+        return self._json("GET", f"/v1/models/{_quote(model)}")
+
     def count_input_tokens(self, body: Json) -> Json:
         """POST /v1/responses/input_tokens: the input tokens a turn with these fields would cost,
         counted by its model (``model`` defaults to ``balanced``); nothing runs."""
