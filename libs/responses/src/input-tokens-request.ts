@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { parseOrThrow } from '@genaug/kernel';
-import { createResponseRequestSchema } from './create-response.request';
+import { createResponseRequestSchema, type CreateResponseRequest } from './create-response.request';
 
 const create = createResponseRequestSchema.shape;
 
 /** The model counted for when the request names none: the middle tier. */
-export const DEFAULT_COUNTED_MODEL = 'balanced';
+const DEFAULT_COUNTED_MODEL = 'balanced';
 
 /**
  * POST /v1/responses/input_tokens: what a turn with these fields would give its model to read
@@ -26,13 +26,13 @@ export const inputTokensRequestSchema = z.object({
   truncation: create.truncation,
 });
 
-export type InputTokensRequest = z.output<typeof inputTokensRequestSchema>;
-
 export interface InputTokenCount {
   object: 'response.input_tokens';
   input_tokens: number;
 }
 
-export function parseInputTokensRequest(body: unknown): InputTokensRequest {
-  return parseOrThrow(inputTokensRequestSchema, body ?? {});
+/** The body as the turn it counts for would be requested: the default model, no input when none is sent. */
+export function parseInputTokensRequest(body: unknown): CreateResponseRequest {
+  const parsed = parseOrThrow(inputTokensRequestSchema, body ?? {});
+  return { ...parsed, model: parsed.model ?? DEFAULT_COUNTED_MODEL, input: parsed.input ?? [] } as CreateResponseRequest;
 }

@@ -81,3 +81,8 @@ export type ResponseStreamEvent =
   | ErrorEvent;
 
 export type ResponseStreamEventType = ResponseStreamEvent['type'];
+
+/** The events that end a response stream; the client is told one of them last. */
+const ENDING_TYPES: ReadonlySet<ResponseStreamEventType> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+export const endsResponseStream = (event: { type: string }): boolean => ENDING_TYPES.has(event.type as ResponseStreamEventType);

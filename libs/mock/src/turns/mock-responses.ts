@@ -10,7 +10,6 @@ import {
   parseCreateResponseRequest,
   parseInputTokensRequest,
   parseRetrieveQuery,
-  DEFAULT_COUNTED_MODEL,
   type InputTokenCount,
   SSE_DONE,
   SSE_HEADERS,
@@ -202,11 +201,10 @@ export class MockResponses {
 
   /** POST /v1/responses/input_tokens: what the local model would read for this request, counted as it counts. */
   countInputTokens(req: MockRequest, res: ServerResponse): void {
-    const parsed = parseInputTokensRequest(req.body);
-    const request = { ...parsed, model: parsed.model ?? DEFAULT_COUNTED_MODEL, input: parsed.input ?? [] } as CreateResponseRequest;
+    const request = parseInputTokensRequest(req.body);
     checkTurnRequest(request);
     this.router.resolve(request.model);
-    const context = [...this.history(request), ...openMockCompactions(inputItems(request) as ContextItem[])];
+    const context = this.context(request);
     const count: InputTokenCount = { object: 'response.input_tokens', input_tokens: estimateInputTokens(toModelRequest(request, request.instructions ?? null, context)) };
     sendJson(res, 200, count, { 'x-request-id': req.ctx.requestId });
   }
@@ -219,7 +217,7 @@ export class MockResponses {
       responseId: newId('resp'),
       request,
       ctx: req.ctx,
-      context: [...this.history(request), ...openMockCompactions(inputItems(request) as ContextItem[])],
+      context: this.context(request),
       memory: { ids: [], text: null },
       candidate: this.router.resolve(request.model)[0],
       prices: this.router.settingsFor().prices,
@@ -284,6 +282,11 @@ export class MockResponses {
     if (!user) return { ids: [], text: null };
     const recalled = await this.recall.recall(MOCK_PROJECT, user, userText(input), this.recallLimits);
     return { ids: recalled.map((m) => m.id), text: this.recall.asContext(recalled) };
+  }
+
+  /** What the model reads for a request that is not a turn of its own (a compaction, a count): its history, then its input. */
+  private context(request: CreateResponseRequest): ContextItem[] {
+    return [...this.history(request), ...openMockCompactions(inputItems(request) as ContextItem[])];
   }
 
   /** The context a request continues from: a previous response's, or its conversation's. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '@genaug/kernel';
 import { ModelRouter } from '@genaug/models';
 import type { Caller } from '@genaug/projects';
-import { DEFAULT_COUNTED_MODEL, parseInputTokensRequest, type CreateResponseRequest, type InputTokenCount } from '@genaug/responses';
+import { parseInputTokensRequest, type InputTokenCount } from '@genaug/responses';
 import { toModelRequest } from '../request-turn/model-request';
 import { TurnPlanner } from '../request-turn/turn-planner';
 
@@ -20,8 +20,7 @@ export class InputTokenCounter {
   ) {}
 
   async count(caller: Caller & { kind: 'project_key' }, body: unknown, ctx: RequestContext): Promise<InputTokenCount> {
-    const parsed = parseInputTokensRequest(body);
-    const request = { ...parsed, model: parsed.model ?? DEFAULT_COUNTED_MODEL, input: parsed.input ?? [] } as CreateResponseRequest;
+    const request = parseInputTokensRequest(body);
     const { draft } = await this.planner.plan(caller, request, ctx);
     const counted = await this.router.countInputTokens({
       model: request.model,

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateResponseRequest, ResponseStreamEvent } from '@genaug/responses';
+import { endsResponseStream, type ResponseStreamEvent } from '@genaug/responses';
 import { TurnReader } from '../read-response/turn-reader';
-import { turnEnded, type TurnState } from '../read-response/turn-state';
+import { recordedRequest, turnEnded, type TurnState } from '../read-response/turn-state';
 import { replayStream, streamAfter } from '../request-turn/replay';
 import { StreamRelay, type RelayedEvents } from './stream-relay';
 
 /** How long a follower waits for its next event before it reads the turn and asks again. */
 const QUIET_MS = 1000;
-const ENDINGS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /**
  * GET /v1/responses/{id}?stream=true: a response's stream from after the client's last event.
@@ -44,7 +43,7 @@ export class ResponseFollower {
           heard.delete(next++);
           movedAt = Date.now();
           yield event;
-          if (ENDINGS.has(event.type)) return;
+          if (endsResponseStream(event)) return;
         }
         if (!open()) return;
         await new Promise<void>((resolve) => {
@@ -69,7 +68,6 @@ export class ResponseFollower {
 
   private async toldAgain(state: TurnState, after: number): Promise<Iterable<ResponseStreamEvent>> {
     const response = await this.reader.toResponse(state);
-    const request = { ...state.requested.request, input: '', instructions: response.instructions } as CreateResponseRequest;
-    return streamAfter(replayStream(request, response, state.completed?.stream_steps), after);
+    return streamAfter(replayStream(recordedRequest(state, response.instructions as string | null), response, state.completed?.stream_steps), after);
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '@genaug/kernel';
 import { ERASED, EventNotifier, EventStore, Sealer } from '@genaug/event-store';
-import { buildResponse, inputItemsPage, type CreateResponseRequest, type InputItemsPage, type OutputItem, type ResponseObject } from '@genaug/responses';
+import { buildResponse, inputItemsPage, type InputItemsPage, type OutputItem, type ResponseObject } from '@genaug/responses';
 import { turnStream } from '../turn.events';
-import { foldTurn, turnEnded, type TurnState } from './turn-state';
+import { foldTurn, recordedRequest, turnEnded, type TurnState } from './turn-state';
 
 /** Our ids in a response's metadata, next to the client's own pairs. */
 export function responseMetadata(state: Pick<TurnState, 'requestId' | 'traceId' | 'requested'>, model: string | null, costUsd: number | null) {
@@ -67,7 +67,7 @@ export class TurnReader {
 
   async toResponse(state: TurnState): Promise<ResponseObject> {
     const instructions = state.requested.instructions_sealed ? await this.sealer.unseal(state.requested.instructions_sealed) : null;
-    const request = { ...state.requested.request, input: '', instructions } as CreateResponseRequest;
+    const request = recordedRequest(state, instructions);
     const status = state.cancelled
       ? 'cancelled'
       : state.completed

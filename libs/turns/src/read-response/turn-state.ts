@@ -1,4 +1,5 @@
 import type { EventMetadata, StoredEvent } from '@genaug/event-store';
+import type { CreateResponseRequest } from '@genaug/responses';
 import type { ModelCalledData, TurnCancelledData, TurnCompletedData, TurnFailedData, TurnRequestedData, UsageRecordedData } from '../turn.events';
 
 /** A turn's stream folded: what GET /v1/responses/{id} and idempotent retries answer from. */
@@ -19,6 +20,10 @@ export interface TurnState {
   usage: UsageRecordedData | null;
   version: number;
 }
+
+/** The turn's request as it was recorded; its input is sealed apart, its instructions given unsealed. */
+export const recordedRequest = (state: TurnState, instructions: string | null): CreateResponseRequest =>
+  ({ ...state.requested.request, input: '', instructions }) as CreateResponseRequest;
 
 export function foldTurn(events: StoredEvent[]): TurnState | null {
   const first = events[0];

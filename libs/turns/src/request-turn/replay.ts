@@ -43,13 +43,8 @@ export function* replayStream(request: CreateResponseRequest, response: Response
   } else if (response.status === 'failed') {
     yield* seq.push({ type: 'failed', error: { code: response.error?.code ?? 'server_error', message: response.error?.message ?? 'failed' } });
   } else {
-    const reason = response.incomplete_details?.reason ?? null;
-    yield* seq.push({
-      type: 'completed',
-      usage: counts,
-      finishReason: reason === 'max_output_tokens' ? 'length' : reason === 'content_filter' ? 'content_filter' : 'stop',
-      ...(reason && reason !== 'max_output_tokens' && reason !== 'content_filter' ? { incompleteReason: reason } : {}),
-    });
+    const reason = response.incomplete_details?.reason;
+    yield* seq.push({ type: 'completed', usage: counts, ...(reason ? { incompleteReason: reason } : {}) });
   }
 }
 
@@ -82,8 +77,6 @@ function* steppedOutput(output: readonly OutputItem[], steps: readonly StreamSte
     }
   }
 }
-
-const ENDINGS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /**
  * The events of a told-again stream after sequence number `after`. A failed or cancelled

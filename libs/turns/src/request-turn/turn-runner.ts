@@ -3,6 +3,7 @@ import { newId, systemClock } from '@genaug/kernel';
 import { EventStore, Sealer, WrongExpectedVersionError, type EventMetadata, type NewEvent } from '@genaug/event-store';
 import { ModelCallFailed, ModelRouter, type FinishReason, type ModelAttempt, type ModelRequest, type ModelUsage } from '@genaug/models';
 import {
+  endsResponseStream,
   ResponseSequencer,
   type FunctionCallItem,
   type ResponseObject,
@@ -245,7 +246,7 @@ export class TurnRunner {
     const ending: ResponseStreamEvent[] = [];
     const told = function* (events: ResponseStreamEvent[]) {
       for (const e of events) {
-        if (ENDING_EVENTS.has(e.type)) ending.push(e);
+        if (endsResponseStream(e)) ending.push(e);
         else yield e;
       }
     };
@@ -503,8 +504,6 @@ export class TurnRunner {
   }
 }
 
-/** The events that end a response stream. */
-const ENDING_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);
 
 // The outcome append that follows a started turn is durable and flushes its request with it,
 // before the client is answered; a background turn is answered now, so its request is durable now.

@@ -2,14 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { logger, type RequestContext } from '@genaug/kernel';
 import { ERASED, EventStore, Sealer, WrongExpectedVersionError } from '@genaug/event-store';
 import { ProjectDirectory } from '@genaug/projects';
-import type { CreateResponseRequest } from '@genaug/responses';
 import { RunnerHeartbeat } from '../interrupted/runner-heartbeat';
 import type { ContextItem } from '../request-turn/model-messages';
 import { projectDay, type TurnPlan } from '../request-turn/turn-plan';
 import { appendSurely } from '../request-turn/append-surely';
 import { TurnPlanner } from '../request-turn/turn-planner';
 import { TurnRunner } from '../request-turn/turn-runner';
-import { foldTurn, turnEnded, turnEventMetadata, type TurnState } from '../read-response/turn-state';
+import { foldTurn, recordedRequest, turnEnded, turnEventMetadata, type TurnState } from '../read-response/turn-state';
 import { turnStream } from '../turn.events';
 
 /**
@@ -80,7 +79,7 @@ export class TurnResumer {
       responseId: r.response_id,
       projectId: state.projectId,
       settings,
-      request: { ...r.request, input: '', instructions } as CreateResponseRequest,
+      request: recordedRequest(state, instructions),
       instructions,
       input,
       context: await unsealItems(r.context_sealed),
